@@ -1,0 +1,94 @@
+import CSV
+import Foundation
+
+/// A survey catalog: a CSV table with a header row, read and written with CSV.swift (quoted
+/// fields, embedded commas and newlines handled per RFC 4180). Columns are found by name.
+public struct Catalog: Equatable, Sendable {
+    public var columns: [String]
+    public var rows: [[String]]
+    /// Where it was read from (labels errors).
+    public var path: String
+
+    public init(columns: [String], rows: [[String]] = [], path: String = "<memory>") {
+        self.columns = columns
+        self.rows = rows
+        self.path = path
+    }
+
+    /// Reads a CSV file whose first row names the columns.
+    public init(contentsOf path: String) throws {
+        guard let stream = InputStream(fileAtPath: path), FileManager.default.fileExists(atPath: path) else {
+            throw SurveyIOError(path: path, reason: "file not found")
+        }
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: true)
+        } catch {
+            throw SurveyIOError(path: path, reason: "not a readable CSV file (\(error))")
+        }
+        guard let header = reader.headerRow, !header.isEmpty, header != [""] else {
+            throw SurveyIOError(path: path, reason: "empty catalog: no header row")
+        }
+        var rows: [[String]] = []
+        var line = 1
+        while let row = reader.next() {
+            line += 1
+            if row == [""] { continue }  // blank line
+            guard row.count == header.count else {
+                throw SurveyIOError(path: path, reason: "row \(line) has \(row.count) fields, the header has \(header.count)")
+            }
+            rows.append(row)
+        }
+        if let e = reader.error {
+            throw SurveyIOError(path: path, reason: "malformed CSV after row \(line): \(e)")
+        }
+        self.init(columns: header, rows: rows, path: path)
+    }
+
+    public var count: Int { rows.count }
+
+    /// Index of column `name`, or an error naming the file and the missing column.
+    public func columnIndex(_ name: String) throws -> Int {
+        guard let i = columns.firstIndex(of: name) else {
+            throw SurveyIOError(path: path, reason: "missing column '\(name)' (columns: \(columns.joined(separator: ", ")))")
+        }
+        return i
+    }
+
+    /// All values of column `name`.
+    public func column(_ name: String) throws -> [String] {
+        let i = try columnIndex(name)
+        return rows.map { $0[i] }
+    }
+
+    /// Appends (or overwrites) a column.
+    public mutating func setColumn(_ name: String, _ values: [String]) {
+        precondition(values.count == rows.count, "column length must equal the row count")
+        if let i = columns.firstIndex(of: name) {
+            for r in rows.indices { rows[r][i] = values[r] }
+        } else {
+            columns.append(name)
+            for r in rows.indices { rows[r].append(values[r]) }
+        }
+    }
+
+    /// The CSV text.
+    public func csvText() throws -> String {
+        let stream = OutputStream(toMemory: ())
+        let w = try CSVWriter(stream: stream)
+        try w.write(row: columns)
+        for r in rows { try w.write(row: r) }
+        w.stream.close()
+        guard let data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data,
+              var text = String(data: data, encoding: .utf8) else {
+            throw SurveyIOError(path: path, reason: "cannot encode CSV")
+        }
+        if !text.hasSuffix("\n") { text += "\n" }
+        return text
+    }
+
+    /// Writes the catalog atomically.
+    public func write(to path: String) throws {
+        try AtomicFile.write(try csvText(), to: path)
+    }
+}

@@ -1,0 +1,227 @@
+import CFITSIO
+import Foundation
+
+/// A FITS file opened with cfitsio. HDUs and columns are looked up by name, never by
+/// position, so files that add or reorder extensions still read correctly.
+///
+/// Not thread-safe: use one `FITSFile` per thread (cfitsio itself is built reentrant).
+public final class FITSFile {
+    public let path: String
+    private var handle: UnsafeMutablePointer<fitsfile>?
+
+    /// Opens an existing file read-only.
+    public init(readingAt path: String) throws {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw SurveyIOError(path: path, reason: "file not found")
+        }
+        var status: Int32 = 0
+        galam_fits_open_readonly(&handle, path, &status)
+        if status != 0 {
+            handle = nil
+            throw SurveyIOError(path: path, reason: "not a readable FITS file (\(FITSFile.message(status)))")
+        }
+    }
+
+    /// Creates a new file (an existing file at `path` is replaced by the caller's rename, so
+    /// `path` here should be a temporary name).
+    public init(creatingAt path: String) throws {
+        self.path = path
+        try? FileManager.default.removeItem(atPath: path)
+        var status: Int32 = 0
+        galam_fits_create(&handle, path, &status)
+        if status != 0 {
+            handle = nil
+            throw SurveyIOError(path: path, reason: "cannot create FITS file (\(FITSFile.message(status)))")
+        }
+    }
+
+    deinit { try? close() }
+
+    /// Closes the file; for a written file this flushes it. Errors on close (for example a
+    /// full disk) are reported rather than lost.
+    public func close() throws {
+        guard let h = handle else { return }
+        var status: Int32 = 0
+        ffclos(h, &status)
+        handle = nil
+        try check(status, "closing")
+    }
+
+    /// cfitsio's text for a status code.
+    static func message(_ status: Int32) -> String {
+        var buf = [CChar](repeating: 0, count: 40)
+        ffgerr(status, &buf)
+        return "cfitsio status \(status): " + String(cString: buf)
+    }
+
+    func check(_ status: Int32, _ doing: String) throws {
+        if status != 0 {
+            ffcmsg()  // clear cfitsio's message stack so the next error starts clean
+            throw SurveyIOError(path: path, reason: "\(doing): \(FITSFile.message(status))")
+        }
+    }
+
+    var fptr: UnsafeMutablePointer<fitsfile> {
+        get throws {
+            guard let h = handle else { throw SurveyIOError(path: path, reason: "file is closed") }
+            return h
+        }
+    }
+
+    // MARK: HDUs
+
+    /// Moves to the extension whose EXTNAME is `name` (any HDU type).
+    public func moveToHDU(named name: String) throws {
+        var status: Int32 = 0
+        var cname = Array(name.utf8CString)
+        ffmnhd(try fptr, ANY_HDU, &cname, 0, &status)
+        if status == BAD_HDU_NUM {
+            ffcmsg()
+            throw SurveyIOError(path: path, reason: "no HDU named \(name)")
+        }
+        try check(status, "moving to HDU \(name)")
+    }
+
+    /// Moves to the primary HDU.
+    public func moveToPrimary() throws {
+        var status: Int32 = 0
+        var type: Int32 = 0
+        ffmahd(try fptr, 1, &type, &status)
+        try check(status, "moving to the primary HDU")
+    }
+
+    /// A header keyword of the current HDU as a double, or nil when absent.
+    public func keywordDouble(_ key: String) throws -> Double? {
+        var status: Int32 = 0
+        var value = 0.0
+        ffgkyd(try fptr, key, &value, nil, &status)
+        if status == KEY_NO_EXIST { ffcmsg(); return nil }
+        try check(status, "reading keyword \(key)")
+        return value
+    }
+
+    /// A string header keyword of the current HDU, or nil when absent.
+    public func keywordString(_ key: String) throws -> String? {
+        var status: Int32 = 0
+        var value = [CChar](repeating: 0, count: 72)
+        ffgkys(try fptr, key, &value, nil, &status)
+        if status == KEY_NO_EXIST { ffcmsg(); return nil }
+        try check(status, "reading keyword \(key)")
+        return String(cString: value)
+    }
+
+    // MARK: Images
+
+    /// The primary array of a 1-D image HDU (for example an SSP template) as Float32.
+    public func readImage1D() throws -> [Float] {
+        var status: Int32 = 0
+        var naxis: Int32 = 0
+        ffgidm(try fptr, &naxis, &status)
+        try check(status, "reading image dimensions")
+        var dims = [Int](repeating: 0, count: max(Int(naxis), 1))
+        ffgisz(try fptr, naxis, &dims, &status)
+        try check(status, "reading image size")
+        let n = dims.reduce(1, *)
+        guard naxis >= 1, n > 0 else { throw SurveyIOError(path: path, reason: "the HDU holds no image") }
+        var out = [Float](repeating: 0, count: n)
+        var anynul: Int32 = 0
+        var nulval: Float = .nan
+        ffgpv(try fptr, TFLOAT, 1, Int64(n), &nulval, &out, &anynul, &status)
+        try check(status, "reading image data")
+        return out
+    }
+
+    // MARK: Binary tables
+
+    /// Number of rows of the current table HDU.
+    public func rowCount() throws -> Int {
+        var status: Int32 = 0
+        var n: Int = 0
+        ffgnrw(try fptr, &n, &status)
+        try check(status, "counting rows")
+        return n
+    }
+
+    /// Column number of `name` in the current table (exact, case-insensitive match).
+    public func columnNumber(_ name: String) throws -> Int32 {
+        var status: Int32 = 0
+        var col: Int32 = 0
+        var template = Array(name.utf8CString)
+        ffgcno(try fptr, CASEINSEN, &template, &col, &status)
+        if status == COL_NOT_FOUND || status == COL_NOT_UNIQUE {
+            ffcmsg()
+            throw SurveyIOError(path: path, reason: "no column \(name) in HDU \((try? keywordString("EXTNAME")).flatMap { $0 } ?? "?")")
+        }
+        try check(status, "finding column \(name)")
+        return col
+    }
+
+    /// Elements per row (the repeat count) of a column.
+    public func columnRepeat(_ name: String) throws -> Int {
+        let col = try columnNumber(name)
+        var status: Int32 = 0
+        var type: Int32 = 0
+        var rep: Int = 0
+        var width: Int = 0
+        ffgtcl(try fptr, col, &type, &rep, &width, &status)
+        try check(status, "reading the type of column \(name)")
+        return rep
+    }
+
+    /// All values of a numeric column (all rows, all elements per row), converted by cfitsio.
+    public func readColumn<T: FITSNumeric>(_ name: String, as _: T.Type = T.self) throws -> [T] {
+        let col = try columnNumber(name)
+        let n = try rowCount() * columnRepeat(name)
+        var out = [T](repeating: T.fitsNull, count: n)
+        guard n > 0 else { return out }
+        var status: Int32 = 0
+        var anynul: Int32 = 0
+        var nulval = T.fitsNull
+        ffgcv(try fptr, T.fitsDataType, col, 1, 1, Int64(n), &nulval, &out, &anynul, &status)
+        try check(status, "reading column \(name)")
+        return out
+    }
+
+    /// A string column's value in one row (1-based), trailing blanks removed.
+    public func readString(_ name: String, row: Int = 1) throws -> String {
+        let col = try columnNumber(name)
+        var status: Int32 = 0
+        var type: Int32 = 0
+        var rep: Int = 0
+        var width: Int = 0
+        ffgtcl(try fptr, col, &type, &rep, &width, &status)
+        try check(status, "reading the type of column \(name)")
+        var buffer = [CChar](repeating: 0, count: max(rep, width) + 1)
+        var anynul: Int32 = 0
+        try buffer.withUnsafeMutableBufferPointer { buf in
+            var p: UnsafeMutablePointer<CChar>? = buf.baseAddress
+            var empty: [CChar] = [0]
+            ffgcvs(try fptr, col, Int64(row), 1, 1, &empty, &p, &anynul, &status)
+        }
+        try check(status, "reading column \(name)")
+        return String(cString: buffer).trimmingCharacters(in: .whitespaces)
+    }
+}
+
+/// Numeric element types cfitsio converts table columns and images to.
+public protocol FITSNumeric {
+    static var fitsDataType: Int32 { get }
+    static var fitsNull: Self { get }
+}
+extension Float: FITSNumeric {
+    public static var fitsDataType: Int32 { TFLOAT }
+    public static var fitsNull: Float { .nan }
+}
+extension Double: FITSNumeric {
+    public static var fitsDataType: Int32 { TDOUBLE }
+    public static var fitsNull: Double { .nan }
+}
+extension Int32: FITSNumeric {
+    public static var fitsDataType: Int32 { TINT }
+    public static var fitsNull: Int32 { 0 }
+}
+extension Int64: FITSNumeric {
+    public static var fitsDataType: Int32 { TLONGLONG }
+    public static var fitsNull: Int64 { 0 }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// Element types GalAM stores in `.npy` files (little-endian, C order).
+public protocol NPYElement: Sendable {
+    /// NumPy's `descr` string, for example `<f4`.
+    static var npyDescr: String { get }
+}
+extension Float: NPYElement { public static var npyDescr: String { "<f4" } }
+extension UInt8: NPYElement { public static var npyDescr: String { "|u1" } }
+
+/// Header of a `.npy` file (NumPy format 1.0/2.0: magic, version, header length, a Python
+/// dict literal with `descr`, `fortran_order` and `shape`, padded to a multiple of 64 bytes).
+public struct NPYHeader: Equatable, Sendable {
+    public var descr: String
+    public var shape: [Int]
+    /// Byte offset of the data.
+    public var dataOffset: Int
+
+    public var elementCount: Int { shape.reduce(1, *) }
+
+    /// Encodes a version-1.0 header for `shape` (version 2.0 if the dict exceeds 65535 bytes).
+    public static func encode(descr: String, shape: [Int]) -> Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        let v2 = dict.utf8.count + 11 > 65535
+        let prefix = v2 ? 12 : 10
+        let total = (prefix + dict.utf8.count + 1 + 63) / 64 * 64
+        dict += String(repeating: " ", count: total - prefix - dict.utf8.count - 1) + "\n"
+        var d = Data([0x93] + Array("NUMPY".utf8) + [v2 ? 2 : 1, 0])
+        let len = dict.utf8.count
+        if v2 {
+            d.append(contentsOf: (0..<4).map { UInt8((len >> (8 * $0)) & 0xff) })
+        } else {
+            d.append(contentsOf: [UInt8(len & 0xff), UInt8(len >> 8)])
+        }
+        d.append(contentsOf: Array(dict.utf8))
+        return d
+    }
+
+    /// Parses the header at the start of `bytes`; `path` labels errors.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> NPYHeader {
+        func fail(_ why: String) -> SurveyIOError { SurveyIOError(path: path, reason: "not a valid .npy file: \(why)") }
+        guard bytes.count >= 10, bytes[0] == 0x93, Array(bytes[1..<6]) == Array("NUMPY".utf8) else { throw fail("bad magic") }
+        let major = bytes[6]
+        let (lenBytes, start): (Int, Int) = major == 1 ? (2, 10) : (4, 12)
+        guard major >= 1, major <= 3, bytes.count >= start else { throw fail("unsupported version \(major)") }
+        var len = 0
+        for i in 0..<lenBytes { len |= Int(bytes[8 + i]) << (8 * i) }
+        guard bytes.count >= start + len else { throw fail("truncated header") }
+        guard let dict = String(bytes: bytes[start..<(start + len)], encoding: .utf8) else { throw fail("header is not text") }
+        func value(of key: String) -> Substring? {
+            guard let r = dict.range(of: "'\(key)':") else { return nil }
+            return dict[r.upperBound...].drop(while: { $0 == " " })
+        }
+        guard let d = value(of: "descr"), d.first == "'", let end = d.dropFirst().firstIndex(of: "'") else { throw fail("no descr") }
+        let descr = String(d[d.index(after: d.startIndex)..<end])
+        guard let fo = value(of: "fortran_order"), fo.hasPrefix("False") else { throw fail("Fortran order is not supported") }
+        guard let s = value(of: "shape"), s.first == "(", let close = s.firstIndex(of: ")") else { throw fail("no shape") }
+        let dims = s[s.index(after: s.startIndex)..<close].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+        let shape = try dims.map { (t: String) -> Int in
+            guard let v = Int(t), v >= 0 else { throw fail("bad shape entry \(t)") }
+            return v
+        }
+        return NPYHeader(descr: descr, shape: shape, dataOffset: start + len)
+    }
+}
+
+/// A whole `.npy` array in memory.
+public struct NPYArray<Element: NPYElement>: Equatable where Element: Equatable {
+    public var shape: [Int]
+    public var values: [Element]
+
+    public init(shape: [Int], values: [Element]) {
+        precondition(shape.reduce(1, *) == values.count, "shape does not match the number of values")
+        self.shape = shape
+        self.values = values
+    }
+
+    /// Reads a file written by NumPy or by GalAM.
+    public init(contentsOf path: String) throws {
+        let mapped = try MappedNPY<Element>(path: path)
+        self.init(shape: mapped.shape, values: Array(mapped.buffer))
+    }
+
+    /// Writes the array atomically.
+    public func write(to path: String) throws {
+        var d = NPYHeader.encode(descr: Element.npyDescr, shape: shape)
+        values.withUnsafeBytes { d.append(contentsOf: $0) }
+        try AtomicFile.write(d, to: path)
+    }
+}
+
+/// A read-only, memory-mapped `.npy` array: large data sets are paged in on demand rather
+/// than read whole. Rows (the first axis) are the natural unit of access.
+public final class MappedNPY<Element: NPYElement> {
+    public let path: String
+    public let shape: [Int]
+    private let base: UnsafeMutableRawPointer
+    private let length: Int
+    private let offset: Int
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw SurveyIOError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot open" : "file not found")
+        }
+        defer { Foundation.close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else { throw SurveyIOError(path: path, reason: "not a valid .npy file: empty") }
+        length = Int(st.st_size)
+        guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw SurveyIOError(path: path, reason: "cannot map file into memory")
+        }
+        base = p
+        let header: NPYHeader
+        do {
+            header = try NPYHeader.parse(UnsafeRawBufferPointer(start: p, count: length), path: path)
+        } catch { munmap(p, length); throw error }
+        guard header.descr == Element.npyDescr else {
+            munmap(p, length)
+            throw SurveyIOError(path: path, reason: "holds \(header.descr), expected \(Element.npyDescr)")
+        }
+        guard header.dataOffset + header.elementCount * MemoryLayout<Element>.stride <= length else {
+            munmap(p, length)
+            throw SurveyIOError(path: path, reason: "truncated: shape \(header.shape) needs more data than the file holds")
+        }
+        shape = header.shape
+        offset = header.dataOffset
+    }
+
+    deinit { munmap(base, length) }
+
+    /// All elements, in C order.
+    public var buffer: UnsafeBufferPointer<Element> {
+        UnsafeBufferPointer(start: (base + offset).assumingMemoryBound(to: Element.self), count: shape.reduce(1, *))
+    }
+
+    /// Elements per row (product of all axes but the first).
+    public var rowLength: Int { shape.dropFirst().reduce(1, *) }
+
+    /// Row `i` of the first axis.
+    public func row(_ i: Int) -> UnsafeBufferPointer<Element> {
+        precondition(i >= 0 && i < (shape.first ?? 0), "row \(i) out of range")
+        return UnsafeBufferPointer(rebasing: buffer[(i * rowLength)..<((i + 1) * rowLength)])
+    }
+}
+
+/// Writes a large `.npy` file row by row without holding it in memory. The shape is fixed up
+/// front; `finish()` checks every row was written and renames the file into place.
+public final class NPYStreamWriter<Element: NPYElement> {
+    public let path: String
+    public let shape: [Int]
+    private let tmp: String
+    private let handle: FileHandle
+    private var rowsWritten = 0
+    private var finished = false
+
+    public init(path: String, shape: [Int]) throws {
+        self.path = path
+        self.shape = shape
+        try AtomicFile.createParent(of: path)
+        tmp = AtomicFile.temporaryPath(for: path)
+        guard FileManager.default.createFile(atPath: tmp, contents: NPYHeader.encode(descr: Element.npyDescr, shape: shape)),
+              let h = FileHandle(forWritingAtPath: tmp) else {
+            throw SurveyIOError(path: path, reason: "cannot create file")
+        }
+        handle = h
+        handle.seekToEndOfFile()
+    }
+
+    deinit {
+        if !finished { try? handle.close(); try? FileManager.default.removeItem(atPath: tmp) }
+    }
+
+    /// Appends one row (shape minus the first axis).
+    public func append(row: [Element]) throws {
+        let n = shape.dropFirst().reduce(1, *)
+        guard row.count == n else { throw SurveyIOError(path: path, reason: "row has \(row.count) values, expected \(n)") }
+        guard rowsWritten < (shape.first ?? 0) else { throw SurveyIOError(path: path, reason: "more rows than the shape holds") }
+        row.withUnsafeBytes { handle.write(Data($0)) }
+        rowsWritten += 1
+    }
+
+    /// Closes and renames the file into place.
+    public func finish() throws {
+        guard rowsWritten == (shape.first ?? 0) else {
+            throw SurveyIOError(path: path, reason: "only \(rowsWritten) of \(shape.first ?? 0) rows were written")
+        }
+        try handle.synchronize()
+        try handle.close()
+        finished = true
+        try AtomicFile.commit(temporary: tmp, to: path)
+    }
+}
