@@ -40,11 +40,13 @@ let package = Package(
                           dependencies: ["SurveyIO", "Spectra", "StellarPops", "NeuralNet", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO"]),
-        .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO"]),
-        .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO"]),
+        // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO", "TestSupport"]),
+        .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO"]),
+        .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

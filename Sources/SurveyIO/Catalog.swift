@@ -17,12 +17,15 @@ public struct Catalog: Equatable, Sendable {
 
     /// Reads a CSV file whose first row names the columns.
     public init(contentsOf path: String) throws {
-        guard let stream = InputStream(fileAtPath: path), FileManager.default.fileExists(atPath: path) else {
-            throw SurveyIOError(path: path, reason: "file not found")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SurveyIOError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot read file" : "file not found")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw SurveyIOError(path: path, reason: "not UTF-8 text")
         }
         let reader: CSVReader
         do {
-            reader = try CSVReader(stream: stream, hasHeaderRow: true, trimFields: true)
+            reader = try CSVReader(string: text, hasHeaderRow: true, trimFields: true)
         } catch {
             throw SurveyIOError(path: path, reason: "not a readable CSV file (\(error))")
         }

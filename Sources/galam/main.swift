@@ -1,3 +1,4 @@
+import SurveyIO
 import ArgumentParser
 
 /// The `galam` command line: one small file per subcommand, no pipeline logic of its own.

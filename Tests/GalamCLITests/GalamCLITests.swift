@@ -1,0 +1,50 @@
+import Foundation
+import SurveyIO
+import TestSupport
+import XCTest
+
+/// The `galam` executable run as a user runs it.
+final class GalamCLITests: XCTestCase {
+    /// The executable built beside the test bundle.
+    var galam: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("galam").path
+    }
+
+    func testHelpListsSubcommandsWithExamples() throws {
+        let r = try Fixtures.run(galam, ["--help"])
+        XCTAssertEqual(r.status, 0)
+        for sub in ["prepare-spectra", "templates", "demo", "version"] { XCTAssertTrue(r.out.contains(sub), sub) }
+        for sub in [["prepare-spectra"], ["templates", "fetch"], ["templates", "info"], ["demo"], ["version"]] {
+            let h = try Fixtures.run(galam, sub + ["--help"])
+            XCTAssertEqual(h.status, 0, sub.joined(separator: " "))
+            XCTAssertTrue(h.out.contains("galam " + sub.joined(separator: " ")), "example in help of \(sub)")
+        }
+    }
+
+    func testPrepareSpectraOnFixtures() throws {
+        let out = Fixtures.scratchDirectory() + "/prepared"
+        let r = try Fixtures.run(galam, ["prepare-spectra", "--catalog", Fixtures.catalogPath,
+                                         "--spectra", Fixtures.spectraDirectory, "--out", out, "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("4 of 4 spectra accepted"), r.out)
+        let shape = try Fixtures.python("import numpy; print(numpy.load('\(out)/spectra.npy').shape)")
+        XCTAssertEqual(shape.trimmingCharacters(in: .whitespacesAndNewlines), "(4, 4171)")
+        for f in ["catalog.csv", "manifest.json"] { XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + f)) }
+    }
+
+    func testExitStatus() throws {
+        let dir = Fixtures.scratchDirectory()
+        try "spec_file\nspec-missing.fits\n".write(toFile: dir + "/cat.csv", atomically: true, encoding: .utf8)
+        let none = try Fixtures.run(galam, ["prepare-spectra", "--catalog", dir + "/cat.csv", "--spectra", dir, "--out", dir + "/o"])
+        XCTAssertNotEqual(none.status, 0, "nothing could be processed")
+        XCTAssertTrue(none.err.contains("spec-missing.fits: file not found"), none.err)
+        let badArgs = try Fixtures.run(galam, ["prepare-spectra", "--spectra", dir])
+        XCTAssertNotEqual(badArgs.status, 0, "missing --out")
+        // One bad file among good ones: exit 0, the bad one named on stderr.
+        try "spec_file\nspec-missing.fits\nspec-0389-51795-0269.fits\n".write(toFile: dir + "/cat2.csv", atomically: true, encoding: .utf8)
+        let some = try Fixtures.run(galam, ["prepare-spectra", "--catalog", dir + "/cat2.csv", "--spectra", Fixtures.spectraDirectory,
+                                            "--out", dir + "/o2", "--quiet"])
+        XCTAssertEqual(some.status, 0, some.err)
+        XCTAssertTrue(some.err.contains("spec-missing.fits: file not found"), some.err)
+    }
+}
