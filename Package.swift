@@ -11,7 +11,6 @@ let package = Package(
         .library(name: "SurveyIO", targets: ["SurveyIO"]),
         .library(name: "Spectra", targets: ["Spectra"]),
         .library(name: "StellarPops", targets: ["StellarPops"]),
-        .library(name: "NeuralNet", targets: ["NeuralNet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,10 +33,8 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Spectra", dependencies: ["SurveyIO"]),
         .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
-        // The network engine knows nothing of galaxies: oneDNN and OpenBLAS only.
-        .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "NeuralNet", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
@@ -45,7 +42,6 @@ let package = Package(
         .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO", "TestSupport"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
