@@ -9,7 +9,7 @@ public final class ProgressReporter: @unchecked Sendable {
     private let interval: Double
     private let start = Date()
     private var done = 0
-    private var lastPrint = Date.distantPast
+    private var lastPrint = Date()
     private let lock = NSLock()
     private let isTTY = isatty(STDERR_FILENO) != 0
     public var enabled: Bool

@@ -107,6 +107,17 @@ final class SDSSSpectrumTests: XCTestCase {
         XCTAssertThrowsError(try SDSSSpectrum(contentsOf: noSpecObj)) { e in
             XCTAssertEqual((e as? SurveyIOError)?.reason, "no HDU named SPECOBJ")
         }
+        // A file with SPECOBJ but no COADD.
+        let noCoadd = dir + "/no-coadd.fits"
+        try AtomicFile.produce(noCoadd) { tmp in
+            let f = try FITSFile(creatingAt: tmp)
+            try f.writeEmptyPrimary()
+            try f.writeBinaryTable(extname: "SPECOBJ", columns: [FITSColumn("Z", .float32([0.1]))])
+            try f.close()
+        }
+        XCTAssertThrowsError(try SDSSSpectrum(contentsOf: noCoadd)) { e in
+            XCTAssertEqual((e as? SurveyIOError)?.reason, "no HDU named COADD")
+        }
         // A COADD without ivar.
         let noIvar = dir + "/no-ivar.fits"
         try AtomicFile.produce(noIvar) { tmp in
