@@ -33,8 +33,9 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Spectra", dependencies: ["SurveyIO"]),
         .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
+        .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "MockSurvey", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO", "TestSupport"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,43 @@
+import Foundation
+
+extension MockGalaxy {
+    /// Share of cutouts with a neighbour overlapping the central galaxy (the paper rejected
+    /// about 25 % of its cutouts as blended).
+    public static let overlapProbability = 0.25
+    /// Mean number of further, well-separated neighbours per cutout.
+    public static let meanSeparatedNeighbours = 0.8
+
+    /// Adds neighbouring galaxies, each a single Sérsic profile with its own stellar
+    /// population (so its own colour) at the central galaxy's redshift, fainter than it.
+    /// Returns the number added and whether one overlaps the central galaxy.
+    static func addNeighbours(to bands: inout [[Double]], central: GalaxyParameters, centralRePixels: Double,
+                              petroR: Double, model: MockSurveyModel, rng: inout SeededRandom) -> (Int, Bool) {
+        let size = model.imageSize, scale = model.arcsecPerPixel
+        let psf = central.seeingFWHMArcsec / 2.354820045 / scale
+        let rc = max(centralRePixels, 3)
+        let centre = Double(size - 1) / 2
+        var count = 0, overlapping = false
+        let plans: [Bool] = (rng.uniform() < overlapProbability ? [true] : []) + Array(repeating: false, count: rng.poisson(meanSeparatedNeighbours))
+        for overlap in plans {
+            var other = GalaxyParameters.draw(&rng, cosmology: model.cosmology)
+            other.z = central.z
+            let pop = other.population(grid: model.library.grid)
+            let mags = model.magnitudes(model.observedSED(pop, z: central.z, ebv: other.ebv))
+            let magR = petroR + rng.uniform(overlap ? 0.2 : 0.0, 2.5)
+            let nmgy = mags.map { pow(10, -0.4 * ($0 - mags[1] + magR - 22.5)) }
+            let re = max(1.0, model.cosmology.arcsec(kpc: other.diskReKpc * rng.uniform(0.4, 0.9), z: max(central.z, 0.001)) / scale)
+            let sep = overlap ? rng.uniform(1.2, 2.5) * rc + rng.uniform(0, 1) * re : rng.uniform(4 * rc + 2 * re, Double(size) * 0.75)
+            let angle = rng.uniform(0, 2 * Double.pi)
+            let pos = (centre + sep * cos(angle), centre + sep * sin(angle))
+            guard pos.0 > -re, pos.0 < Double(size) + re, pos.1 > -re, pos.1 < Double(size) + re else { continue }
+            let comp = SersicComponent(sersicIndex: 1 + 3 * other.bulgeMassFraction, halfLightRadiusPixels: re,
+                                       axisRatio: max(0.2, other.diskAxisRatio), positionAngleDeg: other.positionAngleDeg,
+                                       centre: pos, fluxNanomaggies: nmgy)
+            let unit = convolveGaussianPSF(comp.unitImage(size: size), size: size, sigmaPixels: psf)
+            for b in 0..<3 { for i in bands[b].indices { bands[b][i] += nmgy[b] * unit[i] } }
+            count += 1
+            if overlap { overlapping = true }
+        }
+        return (count, overlapping)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import SurveyIO
+
+/// `galam simulate`: a mock SDSS survey with known truth, written exactly as SDSS data are
+/// (spec FITS files, gri JPEG cutouts, a catalog) plus `truth.csv` kept apart.
+public struct SimulateJob {
+    public var count: Int
+    public var outputDirectory: String
+    public var seed: UInt64
+    public var imageSize = 128
+    public var arcsecPerPixel = 0.396
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var showProgress = true
+
+    public init(count: Int, outputDirectory: String, seed: UInt64) {
+        self.count = count
+        self.outputDirectory = outputDirectory
+        self.seed = seed
+    }
+
+    /// Plate, MJD and fibre of galaxy `i` (640 fibres a plate, like SDSS-I/II).
+    public static func specName(_ i: Int) -> String {
+        String(format: "spec-%04d-%05d-%04d.fits", 3000 + i / 640, 54000 + i / 640, i % 640 + 1)
+    }
+
+    public static func imageName(ra: Double, dec: Double) -> String {
+        String(format: "%.7g_%.7g.jpg", ra, dec)
+    }
+
+    /// Simulates one galaxy from its own random stream (independent of threads and order).
+    public static func galaxy(_ i: Int, seed: UInt64, model: MockSurveyModel) -> MockGalaxy {
+        var rng = SeededRandom(seed: seed, stream: UInt64(i))
+        let p = GalaxyParameters.draw(&rng, cosmology: model.cosmology)
+        return MockGalaxy(params: p, model: model, rng: &rng)
+    }
+
+    public func run() throws -> Double {
+        guard count > 0 else { throw SurveyIOError(path: outputDirectory, reason: "--n must be positive") }
+        let model = try MockSurveyModel.load(imageSize: imageSize, arcsecPerPixel: arcsecPerPixel)
+        let fm = FileManager.default
+        for d in ["spectra", "images"] { try fm.createDirectory(atPath: outputDirectory + "/" + d, withIntermediateDirectories: true) }
+        let progress = ProgressReporter(label: "simulate", total: count, enabled: showProgress)
+        let rows = UnsafeMutableBufferPointer<(catalog: [String], truth: [String])?>.allocate(capacity: count)
+        rows.initialize(repeating: nil)
+        defer { rows.deallocate() }
+        let errors = ErrorBox()
+        let next = NextIndex()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
+            while let i = next.take(below: count), errors.first == nil {
+                let g = Self.galaxy(i, seed: seed, model: model)
+                let spec = Self.specName(i), img = Self.imageName(ra: g.params.ra, dec: g.params.dec)
+                do {
+                    try g.spectrum.write(to: outputDirectory + "/spectra/" + spec,
+                                         primaryKeywords: [("TELESCOP", "GalAM mock SDSS"), ("ORIGIN", "galam simulate")])
+                    try JPEG.write(g.image, to: outputDirectory + "/images/" + img, quality: 90)
+                } catch { errors.set(error) }
+                rows[i] = Self.rows(i, g, spec: spec, image: img)
+                progress.advance()
+            }
+        }
+        if let e = errors.first { throw e }
+        try Catalog(columns: ["objid", "spec_file", "image_file", "ra", "dec", "z", "snr_r", "petroMag_r", "plate", "mjd", "fiberid"],
+                    rows: rows.map { $0!.catalog }).write(to: outputDirectory + "/catalog.csv")
+        try Catalog(columns: Self.truthColumns, rows: rows.map { $0!.truth }).write(to: outputDirectory + "/truth.csv")
+        return progress.elapsedSeconds
+    }
+
+    public static let truthColumns = [
+        "spec_file", "image_file", "log_age_lw", "mh_lw", "log_age_lw_total", "mh_lw_total", "log_age_mw", "mh_mw",
+        "z", "zwarning", "snr_r_target", "sigma_kms", "ebv", "petroMag_r", "bt_r", "re_arcsec", "fiber_fraction_r",
+        "n_neighbours", "overlapping_neighbour", "intended_selected",
+    ]
+
+    static func rows(_ i: Int, _ g: MockGalaxy, spec: String, image: String) -> (catalog: [String], truth: [String]) {
+        let p = g.params, t = g.truth
+        func f(_ x: Double, _ d: Int = 5) -> String { String(format: "%.\(d)f", x) }
+        let plate = 3000 + i / 640
+        let selected = p.z >= 0.002 && p.z <= 0.3 && p.zWarning == 0 && p.snrTarget >= 5
+        let catalog = [String(1_237_650_000_000_000_000 + i), spec, image, f(p.ra, 6), f(p.dec, 6), f(p.z, 6),
+                       f(g.spectrum.object.snMedianR, 3), f(t.petroMagR, 3), String(plate), String(54000 + i / 640), String(i % 640 + 1)]
+        let truth = [spec, image, f(t.logAgeLW), f(t.metallicityLW), f(t.logAgeLWTotal), f(t.metallicityLWTotal),
+                     f(t.logAgeMW), f(t.metallicityMW), f(p.z, 6), String(p.zWarning), f(p.snrTarget, 3), f(p.sigmaKms, 2),
+                     f(p.ebv, 4), f(t.petroMagR, 3), f(t.bulgeToTotalR, 4), f(t.halfLightRadiusArcsec, 3),
+                     f(t.fiberFractionR, 4), String(t.neighbours), String(t.overlappingNeighbour), String(selected)]
+        return (catalog, truth)
+    }
+}
+
+/// Hands out indices 0, 1, 2, … to worker threads.
+final class NextIndex: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func take(below n: Int) -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard value < n else { return nil }
+        value += 1
+        return value - 1
+    }
+}
+
+/// The first error raised by any worker.
+final class ErrorBox: @unchecked Sendable {
+    private var error: Error?
+    private let lock = NSLock()
+    var first: Error? { lock.lock(); defer { lock.unlock() }; return error }
+    func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
+}
