@@ -34,8 +34,9 @@ let package = Package(
         .target(name: "Spectra", dependencies: ["SurveyIO"]),
         .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
         .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops"]),
+        .target(name: "Reports", dependencies: ["SurveyIO"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "MockSurvey", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "MockSurvey", "Reports", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
@@ -44,6 +45,7 @@ let package = Package(
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -12,7 +12,7 @@ struct Galam: ParsableCommand {
           galam prepare-spectra --catalog cat.csv --spectra spectra/ --out prepared/
         """,
         version: GalAMVersion.string,
-        subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, MontageCommand.self, TemplatesCommand.self, VersionCommand.self])
+        subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, MontageCommand.self, PlotSpectraCommand.self, TemplatesCommand.self, VersionCommand.self])
 }
 
 Galam.main()

@@ -13,8 +13,9 @@ final class GalamCLITests: XCTestCase {
     func testHelpListsSubcommandsWithExamples() throws {
         let r = try Fixtures.run(galam, ["--help"])
         XCTAssertEqual(r.status, 0)
-        for sub in ["prepare-spectra", "templates", "demo", "version"] { XCTAssertTrue(r.out.contains(sub), sub) }
-        for sub in [["prepare-spectra"], ["templates", "fetch"], ["templates", "info"], ["demo"], ["version"]] {
+        for sub in ["prepare-spectra", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] { XCTAssertTrue(r.out.contains(sub), sub) }
+        for sub in [["prepare-spectra"], ["templates", "fetch"], ["templates", "info"], ["demo"], ["version"], ["simulate"],
+                    ["montage"], ["plot-spectra"]] {
             let h = try Fixtures.run(galam, sub + ["--help"])
             XCTAssertEqual(h.status, 0, sub.joined(separator: " "))
             XCTAssertTrue(h.out.contains("galam " + sub.joined(separator: " ")), "example in help of \(sub)")
