@@ -15,6 +15,8 @@ public struct MockSurveyModel: @unchecked Sendable {
     public var skyNoiseNanomaggies: [Double] = [0.019, 0.028, 0.045]
     /// Fibre radius (arcsec): SDSS-I/II fibres are 3″ across.
     public var fiberRadiusArcsec = 1.5
+    /// Add nebular emission lines to star-forming galaxies' spectra (`EmissionLines`).
+    public var emissionLines = false
 
     public init(library: TemplateLibrary, filters: [String: FilterCurve], imageSize: Int = 128, arcsecPerPixel: Double = 0.396) {
         self.library = library
@@ -126,9 +128,12 @@ public struct MockGalaxy: Sendable {
         for i in rest.indices {
             rest[i] = 1e17 * k * (phiB * comps.bulgeMass * sedB.flux[i] + phiD * comps.diskMass * sedD.flux[i])
         }
+        let seen = comps.seen(bulgeFraction: phiB, diskFraction: phiD)
+        if model.emissionLines {
+            EmissionLines.add(to: &rest, library: model.library, ewHAlpha: EmissionLines.hAlphaEW(seen, grid: grid), ebv: p.ebv)
+        }
         spectrum = SpectrumSimulator().observe(restFlux: rest, library: model.library, params: p, rng: &rng)
 
-        let seen = comps.seen(bulgeFraction: phiB, diskFraction: phiD)
         let window = TemplateLibrary.labelWindowAngstrom
         let lw = seen.luminosityWeighted(grid: grid, window: window)
         let total = comps.seen(bulgeFraction: 1, diskFraction: 1)

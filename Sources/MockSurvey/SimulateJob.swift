@@ -11,6 +11,7 @@ public struct SimulateJob {
     public var arcsecPerPixel = 0.396
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var showProgress = true
+    public var emissionLines = false
 
     public init(count: Int, outputDirectory: String, seed: UInt64) {
         self.count = count
@@ -36,7 +37,8 @@ public struct SimulateJob {
 
     public func run() throws -> Double {
         guard count > 0 else { throw SurveyIOError(path: outputDirectory, reason: "--n must be positive") }
-        let model = try MockSurveyModel.load(imageSize: imageSize, arcsecPerPixel: arcsecPerPixel)
+        var model = try MockSurveyModel.load(imageSize: imageSize, arcsecPerPixel: arcsecPerPixel)
+        model.emissionLines = emissionLines
         let fm = FileManager.default
         for d in ["spectra", "images"] { try fm.createDirectory(atPath: outputDirectory + "/" + d, withIntermediateDirectories: true) }
         let progress = ProgressReporter(label: "simulate", total: count, enabled: showProgress)

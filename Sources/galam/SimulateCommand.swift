@@ -37,6 +37,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Pixel scale in arcsec per pixel (SDSS: 0.396).")
     var scale = 0.396
 
+    @Flag(name: .customLong("emission-lines"), help: "Add nebular emission lines (Hα EW ∝ light of stars < 0.3 Gyr).")
+    var emissionLines = false
+
     @Option(help: "Worker threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -49,6 +52,7 @@ struct SimulateCommand: ParsableCommand {
         job.arcsecPerPixel = scale
         job.threads = max(1, threads)
         job.showProgress = !quiet
+        job.emissionLines = emissionLines
         let seconds = try job.run()
         print(String(format: "simulate: %d galaxies in %.1f s (%.1f ms each) → %@", n, seconds, 1000 * seconds / Double(n), out))
     }

@@ -98,3 +98,18 @@ final class PopulationTests: XCTestCase {
         XCTAssertEqual(FlatLambdaCDM().luminosityDistanceMpc(z: 0.1), 460.0, accuracy: 0.5)
     }
 }
+
+final class EmissionLineTests: XCTestCase {
+    /// The added Hα line integrates to EW × continuum (a hand calculation on a flat spectrum).
+    func testLineFluxEqualsEWTimesContinuum() {
+        let lib = TemplateLibrary(grid: PopulationTests.grid)
+        var flux = [Double](repeating: 2.0, count: lib.count)
+        EmissionLines.add(to: &flux, library: lib, ewHAlpha: 50, ebv: 0)
+        let i0 = Int(((log10(6564.61) - lib.log10Start) / lib.log10Step).rounded())
+        var integral = 0.0
+        for i in (i0 - 3)...(i0 + 3) { integral += (flux[i] - 2) * lib.wavelength(i) * log(10) * lib.log10Step }
+        XCTAssertEqual(integral, 50 * 2, accuracy: 0.5)
+        // Old populations get no lines.
+        XCTAssertEqual(EmissionLines.hAlphaEW(StellarPopulation.single(age: 24, metallicity: 3, grid: lib.grid), grid: lib.grid), 0)
+    }
+}
