@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SurveyIO", targets: ["SurveyIO"]),
         .library(name: "Spectra", targets: ["Spectra"]),
         .library(name: "StellarPops", targets: ["StellarPops"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,8 +34,9 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Spectra", dependencies: ["SurveyIO"]),
         .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
+        .target(name: "Imaging", dependencies: ["SurveyIO", "COpenBLAS"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
@@ -42,6 +44,7 @@ let package = Package(
         .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO", "TestSupport"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
