@@ -10,9 +10,10 @@ struct Galam: ParsableCommand {
         Typical flow:
           galam templates fetch                     # SSP templates into ~/.cache/galam
           galam prepare-spectra --catalog cat.csv --spectra spectra/ --out prepared/
+          galam prepare-images --catalog cat.csv --images images/ --out prepared/
         """,
         version: GalAMVersion.string,
-        subcommands: [DemoCommand.self, PrepareSpectraCommand.self, TemplatesCommand.self, VersionCommand.self])
+        subcommands: [BenchImagesCommand.self, DemoCommand.self, PrepareImagesCommand.self, PrepareSpectraCommand.self, TemplatesCommand.self, VersionCommand.self])
 }
 
 Galam.main()
