@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "SurveyIO", targets: ["SurveyIO"]),
         .library(name: "Spectra", targets: ["Spectra"]),
         .library(name: "StellarPops", targets: ["StellarPops"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,10 +34,11 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Spectra", dependencies: ["SurveyIO"]),
         .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
+        .target(name: "Imaging", dependencies: ["SurveyIO", "COpenBLAS"]),
         .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops"]),
         .target(name: "Reports", dependencies: ["SurveyIO"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "MockSurvey", "Reports", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "Reports", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
@@ -46,6 +48,7 @@ let package = Package(
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -10,9 +10,11 @@ struct Galam: ParsableCommand {
         Typical flow:
           galam templates fetch                     # SSP templates into ~/.cache/galam
           galam prepare-spectra --catalog cat.csv --spectra spectra/ --out prepared/
+          galam prepare-images --catalog cat.csv --images images/ --out prepared/
         """,
         version: GalAMVersion.string,
-        subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, MontageCommand.self, PlotSpectraCommand.self, TemplatesCommand.self, VersionCommand.self])
+        subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, PrepareImagesCommand.self,
+                      TemplatesCommand.self, BenchCommand.self, MontageCommand.self, PlotSpectraCommand.self, VersionCommand.self])
 }
 
 Galam.main()

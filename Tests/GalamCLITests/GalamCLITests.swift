@@ -13,9 +13,11 @@ final class GalamCLITests: XCTestCase {
     func testHelpListsSubcommandsWithExamples() throws {
         let r = try Fixtures.run(galam, ["--help"])
         XCTAssertEqual(r.status, 0)
-        for sub in ["prepare-spectra", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] { XCTAssertTrue(r.out.contains(sub), sub) }
-        for sub in [["prepare-spectra"], ["templates", "fetch"], ["templates", "info"], ["demo"], ["version"], ["simulate"],
-                    ["montage"], ["plot-spectra"]] {
+        for sub in ["prepare-spectra", "prepare-images", "bench", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] {
+            XCTAssertTrue(r.out.contains(sub), sub)
+        }
+        for sub in [["prepare-spectra"], ["prepare-images"], ["bench", "images"], ["templates", "fetch"], ["templates", "info"], ["demo"],
+                    ["version"], ["simulate"], ["montage"], ["plot-spectra"]] {
             let h = try Fixtures.run(galam, sub + ["--help"])
             XCTAssertEqual(h.status, 0, sub.joined(separator: " "))
             XCTAssertTrue(h.out.contains("galam " + sub.joined(separator: " ")), "example in help of \(sub)")
@@ -31,6 +33,18 @@ final class GalamCLITests: XCTestCase {
         let shape = try Fixtures.python("import numpy; print(numpy.load('\(out)/spectra.npy').shape)")
         XCTAssertEqual(shape.trimmingCharacters(in: .whitespacesAndNewlines), "(4, 4171)")
         for f in ["catalog.csv", "manifest.json"] { XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + f)) }
+    }
+
+    func testPrepareImagesOnFixtures() throws {
+        let out = Fixtures.scratchDirectory() + "/prepared"
+        let r = try Fixtures.run(galam, ["prepare-images", "--catalog", Fixtures.catalogPath,
+                                         "--images", Fixtures.imagesDirectory, "--out", out, "--quiet", "--bands", "ri"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("4 of 4 images accepted"), r.out)
+        let shape = try Fixtures.python("import numpy; print(numpy.load('\(out)/images.npy').shape)")
+        XCTAssertEqual(shape.trimmingCharacters(in: .whitespacesAndNewlines), "(4, 128, 128, 2)")
+        let bad = try Fixtures.run(galam, ["prepare-images", "--images", Fixtures.imagesDirectory, "--out", out, "--bands", "z"])
+        XCTAssertNotEqual(bad.status, 0)
     }
 
     func testExitStatus() throws {

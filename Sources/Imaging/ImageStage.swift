@@ -1,0 +1,149 @@
+import Foundation
+import SurveyIO
+
+/// The fate of one image in the image stage, with the intermediate products a debug panel
+/// shows.
+public struct ImageOutcome: Sendable {
+    /// size × size × channels bytes when accepted.
+    public var output: [UInt8]?
+    /// Why the image was rejected ("empty", "no central ellipse", "blended", "no source",
+    /// "deblending failed: …" or a file problem).
+    public var rejectReason: String?
+    /// True when the image file could not be read.
+    public var fileError = false
+    public var threshold: Float?
+    /// The fitted central ellipse (before scaling by `ellipseScale`).
+    public var ellipse: Ellipse?
+    public var masked: RGBImage?
+    public var sources: LabelMap?
+    /// The accepted image before band selection, size × size RGB.
+    public var final: RGBImage?
+
+    public var accepted: Bool { output != nil }
+}
+
+/// The paper's image pre-processing (Sect. 2.2.2): mask everything outside the central
+/// galaxy's ellipse, reject blends, crop to the galaxy and resize.
+public struct ImageStage: Codable, Equatable, Sendable {
+    public var threshold: IterativeThreshold
+    /// Axes of the fitted ellipse are multiplied by this before masking (the authors: 1.5).
+    public var ellipseScale: Double
+    /// Contours with fewer points are not fitted (an ellipse needs 5).
+    public var minContourPoints: Int
+    public var detector: SourceDetector
+    /// Output side in pixels.
+    public var size: Int
+    public var bands: Bands
+
+    public init(threshold: IterativeThreshold = .paper, ellipseScale: Double = 1.5, minContourPoints: Int = 5,
+                detector: SourceDetector = .paper, size: Int = 128, bands: Bands = .gri) {
+        self.threshold = threshold
+        self.ellipseScale = ellipseScale
+        self.minContourPoints = minContourPoints
+        self.detector = detector
+        self.size = size
+        self.bands = bands
+    }
+
+    public static let paper = ImageStage()
+
+    /// Reads and processes one file; an unreadable file is a rejection with its reason.
+    public func process(path: String) -> ImageOutcome {
+        do {
+            return process(try JPEG.read(path))
+        } catch let e as SurveyIOError {
+            return ImageOutcome(rejectReason: e.reason, fileError: true)
+        } catch {
+            return ImageOutcome(rejectReason: "\(error)", fileError: true)
+        }
+    }
+
+    /// Processes one decoded image.
+    public func process(_ image: RGBImage) -> ImageOutcome {
+        var outcome = ImageOutcome()
+        do {
+            let grey = Greyscale.convert(image)
+            let t = try threshold.threshold(of: grey)
+            outcome.threshold = t
+            let ellipse = try centralEllipse(grey, threshold: t)
+            outcome.ellipse = ellipse
+            let masked = mask(image, outside: ellipse)
+            outcome.masked = masked
+            let found = try detector.detect(Greyscale.convert(masked))
+            outcome.sources = found.sources
+            if found.sourceCount == 0 { throw ImagingRejection.noSource }
+            if found.sourceCount > 1 { throw ImagingRejection.blended }
+            guard let b = CropResize.nonBlackBounds(masked) else { throw ImagingRejection.empty }
+            let final = CropResize.resizeNearest(CropResize.crop(masked, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1),
+                                                 width: size, height: size)
+            outcome.final = final
+            outcome.output = bands.extract(final)
+        } catch let r as ImagingRejection {
+            outcome.rejectReason = r.reason
+        } catch {
+            outcome.rejectReason = "\(error)"
+        }
+        return outcome
+    }
+
+    /// The ellipse fitted to an outer contour of the thresholded image that contains the
+    /// image centre; when several do, the one whose centre lies nearest the image centre.
+    public func centralEllipse(_ grey: GreyImage, threshold t: Float) throws -> Ellipse {
+        let binary = grey.pixels.map { $0 > t }
+        let cx = Double(grey.width / 2), cy = Double(grey.height / 2)
+        var best: Ellipse? = nil
+        var bestDistance = Double.infinity
+        for contour in Contours.external(binary, width: grey.width, height: grey.height)
+        where contour.count >= minContourPoints {
+            guard let e = EllipseFit.fit(contour), e.contains(x: cx, y: cy) else { continue }
+            let d = (e.centerX - cx) * (e.centerX - cx) + (e.centerY - cy) * (e.centerY - cy)
+            if d < bestDistance { bestDistance = d; best = e }
+        }
+        guard let best else { throw ImagingRejection.noCentralEllipse }
+        return best
+    }
+
+    /// The image with every pixel outside the ellipse (axes × `ellipseScale`) set to black.
+    public func mask(_ image: RGBImage, outside e: Ellipse) -> RGBImage {
+        var out = image
+        for y in 0..<image.height {
+            for x in 0..<image.width where !e.contains(x: Double(x), y: Double(y), scale: ellipseScale) {
+                let i = (y * image.width + x) * 3
+                out.pixels[i] = 0; out.pixels[i + 1] = 0; out.pixels[i + 2] = 0
+            }
+        }
+        return out
+    }
+
+    /// Processes many files on `threads` threads; results in input order.
+    public func process(paths: [String], threads: Int, progress: ProgressReporter? = nil) -> [ImageOutcome] {
+        let results = UnsafeMutableBufferPointer<ImageOutcome?>.allocate(capacity: paths.count)
+        results.initialize(repeating: nil)
+        defer { results.deinitialize(); results.deallocate() }
+        let workers = max(1, min(threads, paths.count))
+        let next = AtomicCounter()
+        // Workers pull the next unclaimed index, so slow images do not stall a fixed chunk.
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.increment()
+                if i >= paths.count { break }
+                results[i] = process(path: paths[i])
+                progress?.advance()
+            }
+        }
+        return results.map { $0! }
+    }
+}
+
+/// A counter shared by worker threads.
+final class AtomicCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    /// Returns the current value and increments it.
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value - 1
+    }
+}

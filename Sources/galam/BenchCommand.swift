@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// `galam bench`: benchmarks that print figures (never timed unit tests).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks of the pipeline's stages; each prints its figures.",
+        discussion: """
+        Examples:
+          galam bench images --count 400 --threads 1,2
+        """,
+        subcommands: [BenchImagesCommand.self])
+}
