@@ -12,6 +12,9 @@ struct FitState {
     var stellar: [Double]
     /// The multiplicative polynomial P.
     var poly: [Double]
+    /// The noise-weighted design matrix over the good pixels (ng × columns) and its Gram matrix.
+    var design: [Double]
+    var gram: [Double]
 }
 
 extension GalaxyFitter {
@@ -96,7 +99,7 @@ extension GalaxyFitter {
         var chi2 = 0.0
         for i in index { let r = (model[i] - flux[i]) / noise[i]; chi2 += r * r }
         guard chi2.isFinite else { throw FitFailure("the model is not finite") }
-        return FitState(chi2: chi2, x: sol.x, model: model, stellar: stellar, poly: pv)
+        return FitState(chi2: chi2, x: sol.x, model: model, stellar: stellar, poly: pv, design: a, gram: g)
     }
 
     /// ∂(model/noise)/∂θ over `index` with the weights held (ng × parameterCount, column-major).
@@ -127,7 +130,29 @@ extension GalaxyFitter {
                 for (r, i) in index.enumerated() { jac[col * ng + r] = mp.values[m][i] * state.stellar[i] / noise[i] }
             }
         }
+        projectOutLinearSpan(&jac, state: state, rows: ng)
         return jac
+    }
+
+    /// Replaces each Jacobian column j by (I − A_P A_P⁺) j, A_P the columns of the design
+    /// matrix whose coefficients are free or positive: the variable-projection Jacobian of
+    /// Kaufman (1975). Without it the weights cannot follow a change of the polynomial and
+    /// the iteration crawls (linear convergence along template-colour directions).
+    func projectOutLinearSpan(_ jac: inout [Double], state: FitState, rows ng: Int) {
+        let kc = state.x.count, np = parameterCount
+        let active = (0..<kc).filter { $0 >= k || state.x[$0] > 0 }
+        let p = active.count
+        guard p > 0 else { return }
+        var ap = [Double](repeating: 0, count: ng * p)
+        for (c, j) in active.enumerated() { for r in 0..<ng { ap[c * ng + r] = state.design[j * ng + r] } }
+        var gpp = [Double](repeating: 0, count: p * p)
+        for (c, j) in active.enumerated() { for (r, i) in active.enumerated() { gpp[c * p + r] = state.gram[j * kc + i] } }
+        // coef = G_PP⁻¹ A_Pᵀ J
+        var coef = [Double](repeating: 0, count: p * np)
+        cblas_dgemm(CblasColMajor, CblasTrans, CblasNoTrans, Int32(p), Int32(np), Int32(ng), 1, ap, Int32(ng), jac, Int32(ng), 0, &coef, Int32(p))
+        let info = LAPACKE_dposv(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(p), Int32(np), &gpp, Int32(p), &coef, Int32(p))
+        guard info == 0 else { return }
+        cblas_dgemm(CblasColMajor, CblasNoTrans, CblasNoTrans, Int32(ng), Int32(np), Int32(p), -1, ap, Int32(ng), coef, Int32(p), 1, &jac, Int32(ng))
     }
 
     /// Levenberg–Marquardt over the nonlinear parameters; `start` becomes the solution.
@@ -161,6 +186,7 @@ extension GalaxyFitter {
                     state = s
                     lambda = max(lambda / 10, 1e-7)
                     accepted = true
+                    if ProcessInfo.processInfo.environment["GALAM_FIT_DEBUG"] != nil { print("it \(iterations) chi2 \(s.chi2) gain \(gain) lambda \(lambda) theta \(theta.prefix(4))") }
                     if gain < 1e-4 + 1e-8 * s.chi2 { converged = true }
                     break
                 }
