@@ -186,7 +186,6 @@ extension GalaxyFitter {
                     state = s
                     lambda = max(lambda / 10, 1e-7)
                     accepted = true
-                    if ProcessInfo.processInfo.environment["GALAM_FIT_DEBUG"] != nil { print("it \(iterations) chi2 \(s.chi2) gain \(gain) lambda \(lambda) theta \(theta.prefix(4))") }
                     if gain < 1e-4 + 1e-8 * s.chi2 { converged = true }
                     break
                 }

@@ -12,7 +12,7 @@ struct Galam: ParsableCommand {
           galam prepare-spectra --catalog cat.csv --spectra spectra/ --out prepared/
         """,
         version: GalAMVersion.string,
-        subcommands: [DemoCommand.self, PrepareSpectraCommand.self, TemplatesCommand.self, VersionCommand.self])
+        subcommands: [DemoCommand.self, PrepareSpectraCommand.self, FitLabelsCommand.self, TemplatesCommand.self, VersionCommand.self, BenchFitCommand.self])
 }
 
 Galam.main()
