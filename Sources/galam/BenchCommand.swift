@@ -8,6 +8,7 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Examples:
           galam bench images --count 400 --threads 1,2
+          galam bench fit --spectra ../shared/fixtures/sdss/spectra --repeats 10 --mc 50
         """,
-        subcommands: [BenchImagesCommand.self])
+        subcommands: [BenchImagesCommand.self, BenchFitCommand.self])
 }

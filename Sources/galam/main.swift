@@ -14,7 +14,8 @@ struct Galam: ParsableCommand {
         """,
         version: GalAMVersion.string,
         subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, PrepareImagesCommand.self,
-                      TemplatesCommand.self, BenchCommand.self, MontageCommand.self, PlotSpectraCommand.self, VersionCommand.self])
+                      FitLabelsCommand.self, TemplatesCommand.self, BenchCommand.self, MontageCommand.self,
+                      PlotSpectraCommand.self, VersionCommand.self])
 }
 
 Galam.main()

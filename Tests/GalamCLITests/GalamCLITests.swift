@@ -13,10 +13,10 @@ final class GalamCLITests: XCTestCase {
     func testHelpListsSubcommandsWithExamples() throws {
         let r = try Fixtures.run(galam, ["--help"])
         XCTAssertEqual(r.status, 0)
-        for sub in ["prepare-spectra", "prepare-images", "bench", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] {
+        for sub in ["prepare-spectra", "prepare-images", "fit-labels", "bench", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] {
             XCTAssertTrue(r.out.contains(sub), sub)
         }
-        for sub in [["prepare-spectra"], ["prepare-images"], ["bench", "images"], ["templates", "fetch"], ["templates", "info"], ["demo"],
+        for sub in [["prepare-spectra"], ["prepare-images"], ["bench", "images"], ["bench", "fit"], ["fit-labels"], ["templates", "fetch"], ["templates", "info"], ["demo"],
                     ["version"], ["simulate"], ["montage"], ["plot-spectra"]] {
             let h = try Fixtures.run(galam, sub + ["--help"])
             XCTAssertEqual(h.status, 0, sub.joined(separator: " "))

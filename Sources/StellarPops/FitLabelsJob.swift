@@ -1,0 +1,157 @@
+import COpenBLAS
+import Foundation
+import SurveyIO
+
+/// The labels of one galaxy from `galam fit-labels`.
+public struct FitLabelsRow: Sendable {
+    /// "ok", "not_converged" (labels given, iteration limit reached) or "failed".
+    public var status: String
+    /// Why the galaxy failed (empty when it did not).
+    public var reason: String
+    public var result: FitResult?
+    public var monteCarlo: MonteCarloErrors?
+}
+
+/// `galam fit-labels`: full-spectrum fits of every spectrum in a catalog, in parallel, with
+/// optional Monte Carlo errors. Writes a CSV (the catalog's columns plus the labels) and a
+/// FITS binary table `FITLABELS` beside it, both atomically.
+public struct FitLabelsJob {
+    public var catalogPath: String?
+    public var spectraDirectory: String
+    /// The CSV output; the FITS table goes to the same path with extension `.fits`.
+    public var outputPath: String
+    public var specColumn = "spec_file"
+    public var selection: SSPGrid.Selection = .paper
+    public var options = FitOptions()
+    public var monteCarloRealisations = 0
+    public var seed: UInt64 = 1
+    public var threads = ProcessInfo.processInfo.activeProcessorCount
+    public var showProgress = true
+    public var templateCache = TemplateCache()
+
+    public init(catalogPath: String?, spectraDirectory: String, outputPath: String) {
+        self.catalogPath = catalogPath
+        self.spectraDirectory = spectraDirectory
+        self.outputPath = outputPath
+    }
+
+    public var fitsPath: String { (outputPath as NSString).deletingPathExtension + ".fits" }
+
+    /// SDSS's ln λ step (Δlog₁₀λ = 10⁻⁴): 69.03 km/s per pixel.
+    public static let sdssLnStep = log(10.0) * 1e-4
+
+    /// Fits one spectrum file (everything but the I/O of the outputs).
+    public static func fitOne(path: String, templates: PreparedTemplates, options: FitOptions,
+                              monteCarlo: Int, seed: UInt64) -> FitLabelsRow {
+        do {
+            let s = try SDSSSpectrum(contentsOf: path)
+            let spec = try FitSpectrum(sdss: s, templates: templates, options: options)
+            let fitter = try GalaxyFitter(templates: templates, spectrum: spec, options: options)
+            let r = try fitter.fit()
+            let mc = monteCarlo > 0 ? fitter.monteCarlo(best: r, realisations: monteCarlo, seed: seed) : nil
+            return FitLabelsRow(status: r.converged ? "ok" : "not_converged",
+                                reason: r.converged ? "" : "iteration limit \(options.maxIterations) reached",
+                                result: r, monteCarlo: mc)
+        } catch let e as SurveyIOError {
+            return FitLabelsRow(status: "failed", reason: e.reason, result: nil, monteCarlo: nil)
+        } catch {
+            return FitLabelsRow(status: "failed", reason: "\(error)", result: nil, monteCarlo: nil)
+        }
+    }
+
+    /// Runs the job; returns the rows in catalog order. Throws only for argument problems
+    /// (missing folder, unreadable catalog, no templates) — single galaxies fail with a reason.
+    @discardableResult
+    public func run() throws -> [FitLabelsRow] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: spectraDirectory, isDirectory: &isDir), isDir.boolValue else {
+            throw SurveyIOError(path: spectraDirectory, reason: "spectra folder not found")
+        }
+        var catalog: Catalog
+        if let catalogPath {
+            catalog = try Catalog(contentsOf: catalogPath)
+        } else {
+            let files = try FileManager.default.contentsOfDirectory(atPath: spectraDirectory)
+                .filter { $0.hasPrefix("spec-") && $0.hasSuffix(".fits") }.sorted()
+            catalog = Catalog(columns: [specColumn], rows: files.map { [$0] }, path: spectraDirectory)
+        }
+        let names = try catalog.column(specColumn)
+        guard !names.isEmpty else { throw SurveyIOError(path: catalog.path, reason: "no galaxies to fit") }
+        // Templates once per velocity scale (all SDSS spectra share one).
+        let grid = try SSPGrid.load(.miles, selection: selection, cache: templateCache)
+        let templates = PreparedTemplates(grid: grid, lnStep: Self.sdssLnStep)
+        // Parallelism is over galaxies; BLAS calls are small and must not spawn threads of their own.
+        openblas_set_num_threads(1)
+        let progress = ProgressReporter(label: "fit-labels", total: names.count, enabled: showProgress)
+        let results = UnsafeMutableBufferPointer<FitLabelsRow?>.allocate(capacity: names.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        let next = WorkCounter()
+        let opts = options, mcN = monteCarloRealisations, seed = self.seed, dir = spectraDirectory
+        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, names.count))) { _ in
+            while true {
+                let i = next.next()
+                if i >= names.count { break }
+                // Seed per galaxy, so the result does not depend on the thread that fits it.
+                let rowSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
+                results[i] = Self.fitOne(path: dir + "/" + names[i], templates: templates, options: opts,
+                                         monteCarlo: mcN, seed: rowSeed)
+                progress.advance()
+            }
+        }
+        let rows = results.map { $0! }
+        for (name, r) in zip(names, rows) where r.status == "failed" { printError("fit-labels: \(name): \(r.reason)") }
+        try writeCSV(catalog: catalog, rows: rows)
+        try writeFITS(names: names, rows: rows)
+        return rows
+    }
+
+    static let columns = ["fit_status", "fit_reason", "velocity_kms", "sigma_kms", "h3", "h4", "log_age_yr", "metallicity_mh",
+                          "chi2_dof", "good_pixels", "iterations", "mc_realisations", "log_age_std", "metallicity_std",
+                          "velocity_std_kms", "sigma_std_kms"]
+
+    static func values(_ r: FitLabelsRow) -> [Double] {
+        guard let f = r.result else { return [Double](repeating: .nan, count: 14) }
+        let m = r.monteCarlo
+        return [f.velocityKms, f.sigmaKms, f.h3, f.h4, f.logAgeYr, f.metallicity, f.chi2PerDof, Double(f.goodPixels),
+                Double(f.iterations), Double(m?.realisations ?? 0), m?.logAgeStd ?? .nan, m?.metallicityStd ?? .nan,
+                m?.velocityStdKms ?? .nan, m?.sigmaStdKms ?? .nan]
+    }
+
+    func writeCSV(catalog: Catalog, rows: [FitLabelsRow]) throws {
+        var c = catalog
+        let vals = rows.map(Self.values)
+        c.setColumn("fit_status", rows.map(\.status))
+        c.setColumn("fit_reason", rows.map(\.reason))
+        for (j, name) in Self.columns.dropFirst(2).enumerated() {
+            c.setColumn(name, vals.map { $0[j].isNaN ? "" : String(format: j == 7 || j == 8 || j == 9 ? "%.0f" : "%.6g", $0[j]) })
+        }
+        try c.write(to: outputPath)
+    }
+
+    func writeFITS(names: [String], rows: [FitLabelsRow]) throws {
+        let vals = rows.map(Self.values)
+        var cols: [FITSColumn] = [
+            FITSColumn("SPEC_FILE", .string(names, width: max(1, names.map(\.utf8.count).max() ?? 1))),
+            FITSColumn("FIT_STATUS", .string(rows.map(\.status), width: 13)),
+            FITSColumn("FIT_REASON", .string(rows.map { $0.reason.isEmpty ? " " : $0.reason }, width: max(1, rows.map(\.reason.utf8.count).max() ?? 1))),
+        ]
+        let units = ["km/s", "km/s", "", "", "log10(yr)", "dex", "", "", "", "", "dex", "dex", "km/s", "km/s"]
+        for (j, name) in Self.columns.dropFirst(2).enumerated() {
+            cols.append(FITSColumn(name.uppercased(), .float64(vals.map { $0[j] }), unit: units[j]))
+        }
+        try AtomicFile.produce(fitsPath) { tmp in
+            let f = try FITSFile(creatingAt: tmp)
+            try f.writeEmptyPrimary(keywords: [("CREATOR", "galam \(GalAMVersion.string) fit-labels")])
+            try f.writeBinaryTable(extname: "FITLABELS", columns: cols)
+            try f.close()
+        }
+    }
+}
+
+/// Hands out indices to worker threads.
+final class WorkCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
+}

@@ -1,0 +1,171 @@
+import COpenBLAS
+import Foundation
+
+/// The outcome of fitting one spectrum.
+public struct FitResult: Sendable {
+    /// LOSVD: V relative to the catalogue redshift, σ (km/s), and h₃, h₄ (0 unless moments = 4).
+    public var velocityKms: Double
+    public var sigmaKms: Double
+    public var h3: Double
+    public var h4: Double
+    /// Template weights as light fractions: templates are normalised to unit mean flux over
+    /// the fitted pixels (after the instrumental convolution), so w_k is template k's share of
+    /// the light there. Σw ≈ 1 since the galaxy is normalised to median 1.
+    public var weights: [Double]
+    /// Light-weighted ⟨log₁₀(age/yr)⟩ = Σw·log age / Σw and ⟨[M/H]⟩ likewise.
+    public var logAgeYr: Double
+    public var metallicity: Double
+    /// χ² over the good pixels and χ²/(good pixels − free parameters).
+    public var chi2: Double
+    public var chi2PerDof: Double
+    public var goodPixels: Int
+    public var iterations: Int
+    public var converged: Bool
+    /// The model over every fitted pixel, and the mask used (after clipping).
+    public var model: [Double]
+    public var good: [Bool]
+    /// The nonlinear parameters at the solution, for warm starts (Monte Carlo).
+    public var parameters: [Double]
+}
+
+/// Full-spectrum fitting of one galaxy (the method of Cappellari & Emsellem 2004 and
+/// Cappellari 2017, written from the papers): the galaxy is modelled as
+/// P(x)·Σ_k w_k (T_k ⊛ L)(x) + Σ_j a_j P_j(x), with L a Gauss–Hermite LOSVD applied in Fourier
+/// space, P a multiplicative Legendre polynomial (P₀ coefficient fixed at 1), w ≥ 0 by NNLS
+/// and a_j (optional additive polynomial) free. The LOSVD and the coefficients of P are found
+/// by Levenberg–Marquardt; at every trial step the weights are re-solved by NNLS (variable
+/// projection), and the Jacobian is taken with the weights held (Kaufman 1975), which needs
+/// only the single combined spectrum Σw_kT_k to be differentiated — analytically, in Fourier
+/// space.
+///
+/// Templates are prepared for this galaxy once in `init` (instrumental convolution, unit-mean
+/// normalisation, FFT), so refits of the same spectrum (Monte Carlo) cost only iterations.
+/// Not thread-safe: one instance per thread.
+public final class GalaxyFitter {
+    public let templates: PreparedTemplates
+    public let spectrum: FitSpectrum
+    public let options: FitOptions
+    let fft: RealFFT
+    let k: Int, n: Int, nf: Int, off: Int, frac: Double
+    let vs: Double
+    var tre: [Double], tim: [Double]          // template transforms, k × nf
+    let mpoly: LegendreBasis?, apoly: LegendreBasis?
+    var columns: [Double]                    // convolved templates over fitted pixels, n × k
+    var buffer: [Double]
+    var lre: [Double], lim: [Double], pre: [Double], pim: [Double]
+    let kinCount: Int
+    var regularisationGram: [Double]?
+
+    public init(templates t: PreparedTemplates, spectrum s: FitSpectrum, options o: FitOptions) throws {
+        templates = t
+        spectrum = s
+        options = o
+        guard o.moments == 2 || o.moments == 4 else { throw FitFailure("moments must be 2 or 4, not \(o.moments)") }
+        k = t.count
+        n = s.count
+        vs = t.velocityScaleKms
+        kinCount = o.moments
+        let d = (s.lnLambdaStart - t.lnLambdaStart) / t.lnStep
+        let n0 = Int((d + 1e-9).rounded(.down))
+        frac = d - Double(n0)
+        let margin = Int((o.marginKms / vs).rounded(.up))
+        let jStart = max(0, n0 - margin), jEnd = min(t.pixelCount - 1, n0 + n - 1 + margin)
+        guard n0 >= 0, n0 + n - 1 < t.pixelCount else { throw FitFailure("the fitted range is not inside the templates") }
+        off = n0 - jStart
+        let segLen = jEnd - jStart + 1
+        var nfft = 4
+        while nfft < segLen + margin { nfft <<= 1 }
+        let fft = RealFFT(n: nfft)
+        self.fft = fft
+        let nf = fft.frequencyCount
+        self.nf = nf
+        // Quadratic difference of instrumental dispersions, per template pixel (0 where the
+        // templates are already coarser than the galaxy: they cannot be sharpened).
+        let k = self.k, n = self.n, off = self.off, vs = self.vs
+        let sigmaDiff = (jStart...jEnd).map { j -> Double in
+            let p = min(max(j - n0, 0), n - 1)
+            let d2 = s.instrumentalSigmaKms[p] * s.instrumentalSigmaKms[p] - t.sigmaTemplateKms[j] * t.sigmaTemplateKms[j]
+            return d2 > 0 ? d2.squareRoot() / vs : 0
+        }
+        var tre = [Double](repeating: 0, count: k * nf)
+        var tim = [Double](repeating: 0, count: k * nf)
+        for kk in 0..<k {
+            var seg = VariableGaussianSmoothing.smooth(Array(t.fluxes[kk][jStart...jEnd]), sigmaPixels: sigmaDiff)
+            var mean = 0.0
+            for p in 0..<n { mean += seg[off + p] }
+            mean /= Double(n)
+            guard mean > 0 else { throw FitFailure("template \(kk) has no flux over the fitted range") }
+            for i in seg.indices { seg[i] /= mean }
+            seg.withUnsafeBufferPointer { sp in
+                tre.withUnsafeMutableBufferPointer { rp in
+                    tim.withUnsafeMutableBufferPointer { ip in
+                        fft.forward(sp.baseAddress!, count: segLen, re: rp.baseAddress! + kk * nf, im: ip.baseAddress! + kk * nf)
+                    }
+                }
+            }
+        }
+        self.tre = tre
+        self.tim = tim
+        mpoly = o.multiplicativeDegree >= 1 ? LegendreBasis(degree: o.multiplicativeDegree, count: n) : nil
+        apoly = o.additiveDegree >= 0 ? LegendreBasis(degree: o.additiveDegree, count: n) : nil
+        columns = [Double](repeating: 0, count: n * k)
+        buffer = [Double](repeating: 0, count: nfft)
+        lre = [Double](repeating: 0, count: nf); lim = lre; pre = lre; pim = lre
+        if o.regularisation > 0 { regularisationGram = Self.regularisation(ages: t.ageCount, mets: t.metallicityCount, strength: o.regularisation) }
+    }
+
+    /// λ²·DᵀD for second differences along both axes of the age × [M/H] grid.
+    static func regularisation(ages: Int, mets: Int, strength: Double) -> [Double] {
+        let k = ages * mets
+        var rows: [[Double]] = []
+        for a in 0..<ages { for m in 0..<mets {
+            if a > 0 && a < ages - 1 { var r = [Double](repeating: 0, count: k); r[(a - 1) * mets + m] = 1; r[a * mets + m] = -2; r[(a + 1) * mets + m] = 1; rows.append(r) }
+            if m > 0 && m < mets - 1 { var r = [Double](repeating: 0, count: k); r[a * mets + m - 1] = 1; r[a * mets + m] = -2; r[a * mets + m + 1] = 1; rows.append(r) }
+        } }
+        var g = [Double](repeating: 0, count: k * k)
+        for r in rows { for i in 0..<k where r[i] != 0 { for j in 0..<k where r[j] != 0 { g[j * k + i] += strength * strength * r[i] * r[j] } } }
+        return g
+    }
+
+    /// Nonlinear parameters: [V/vs, σ/vs, (h₃, h₄), c₁…c_M].
+    var parameterCount: Int { kinCount + (mpoly?.degree ?? 0) }
+
+    func bounds(_ p: Int) -> (Double, Double) {
+        switch p {
+        case 0: return (-options.maxAbsVelocityKms / vs, options.maxAbsVelocityKms / vs)
+        case 1: return (options.minSigmaKms / vs, options.maxSigmaKms / vs)
+        case 2, 3 where kinCount == 4: return (-0.3, 0.3)
+        default: return (-Double.infinity, Double.infinity)
+        }
+    }
+
+    /// The starting parameters from the options.
+    public var startParameters: [Double] {
+        var p = [Double](repeating: 0, count: parameterCount)
+        p[0] = options.startVelocityKms / vs
+        p[1] = options.startSigmaKms / vs
+        return p
+    }
+
+    /// Fits `flux` (default: the spectrum's) over `good` (default: its mask) from `start`;
+    /// `clip: false` skips outlier clipping even if the options ask for it.
+    public func fit(flux: [Double]? = nil, good: [Bool]? = nil, start: [Double]? = nil, clip: Bool = true) throws -> FitResult {
+        let f = flux ?? spectrum.flux
+        var mask = good ?? spectrum.good
+        var theta = start ?? startParameters
+        var total = 0
+        var (state, iterations, converged) = try levenbergMarquardt(flux: f, good: mask, start: &theta)
+        total += iterations
+        if options.clipOutliers && clip {
+            let initial = good ?? spectrum.good
+            for _ in 0..<5 {
+                let newMask = clipMask(flux: f, model: state.model, initial: initial, current: mask)
+                if newMask == mask { break }
+                mask = newMask
+                (state, iterations, converged) = try levenbergMarquardt(flux: f, good: mask, start: &theta)
+                total += iterations
+            }
+        }
+        return result(state: state, theta: theta, good: mask, iterations: total, converged: converged)
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import StellarPops
+
+/// `galam bench fit` (registered as `bench fit` until the bench group exists).
+struct BenchFitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Time the full-spectrum fitter: seconds per spectrum (1 and 2 threads) and per Monte Carlo realisation.",
+        discussion: """
+        Fits every spec-*.fits in --spectra, --repeats times, with the paper's 36 MILES SSPs (or
+        all 150 with --templates all) and the default options (moments 2, multiplicative degree
+        10). Times include the per-galaxy template preparation, not reading the files. Use a
+        release build (swift build -c release) for figures worth quoting.
+
+        Examples:
+          galam bench fit --spectra ../shared/fixtures/sdss/spectra
+          galam bench fit --spectra spectra/ --repeats 20 --mc 100 --templates all
+        """)
+
+    @Option(help: "Folder of spec-*.fits files.")
+    var spectra: String
+
+    @Option(help: "Passes over the spectra for the timing.")
+    var repeats = 10
+
+    @Option(help: "Monte Carlo realisations per spectrum for the per-realisation time.")
+    var mc = 50
+
+    @Option(help: "paper (36 SSPs) or all (150).")
+    var templates = "paper"
+
+    func run() throws {
+        guard templates == "paper" || templates == "all" else { throw ValidationError("--templates must be paper or all") }
+        let f = try FitBenchmark.run(spectraDirectory: spectra, repeats: max(1, repeats), realisations: max(1, mc),
+                                     selection: templates == "all" ? .all : .paper)
+        print("bench fit: \(f.spectra) fits, \(f.templates) templates")
+        print(String(format: "  one thread:  %.4f s per spectrum", f.secondsPerSpectrumOneThread))
+        print(String(format: "  two threads: %.4f s per spectrum (throughput)", f.secondsPerSpectrumTwoThreads))
+        print(String(format: "  Monte Carlo: %.4f s per realisation (%.2f s for 100)", f.secondsPerRealisation, 100 * f.secondsPerRealisation))
+    }
+}
