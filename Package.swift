@@ -36,9 +36,10 @@ let package = Package(
         .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
         .target(name: "Imaging", dependencies: ["SurveyIO", "COpenBLAS"]),
         .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops"]),
+        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging"]),
         .target(name: "Reports", dependencies: ["SurveyIO"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "Reports", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "GalAM", "Reports", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
@@ -47,6 +48,7 @@ let package = Package(
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
+        .testTarget(name: "GalAMTests", dependencies: ["GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
