@@ -27,8 +27,7 @@ func built<L: Layer>(_ layer: L, _ inputShape: [Int], seed: UInt64 = 1) -> L {
 /// Probes whose ReLU pattern differs between +h and −h straddle a kink, where the derivative
 /// does not exist; those coordinates are skipped (the probe reports a pattern hash).
 func checkGradient(_ name: String, count: Int, analytic: [Float], probe: (Int, Float) -> (Double, Int),
-                   samples: Int = 24, file: StaticString = #filePath, line: UInt = #line) {
-    let h: Float = 1e-2
+                   samples: Int = 24, h: Float = 1e-2, file: StaticString = #filePath, line: UInt = #line) {
     let stride = max(1, count / samples)
     var i = 0
     while i < count {
