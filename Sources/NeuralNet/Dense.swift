@@ -14,10 +14,19 @@ public final class Dense: Layer {
     private var plans: [Int: Plan] = [:]
     private var lastPlan: Plan?
 
-    public init(_ name: String, units: Int, relu: Bool = false, l2: Float = 0) {
+    private let kernelKerasShape: [Int]?
+    private let biasKerasShape: [Int]?
+
+    /// `kernelKerasShape`/`biasKerasShape` name the shapes checkpoints use when Keras stores
+    /// this map differently (MultiHeadAttention's per-head projections); they also set the
+    /// Glorot fans, as Keras computes them from the stored shape.
+    public init(_ name: String, units: Int, relu: Bool = false, l2: Float = 0,
+                kernelKerasShape: [Int]? = nil, biasKerasShape: [Int]? = nil) {
         self.units = units
         self.relu = relu
         self.l2 = l2
+        self.kernelKerasShape = kernelKerasShape
+        self.biasKerasShape = biasKerasShape
         super.init(name: name)
     }
 
@@ -26,9 +35,9 @@ public final class Dense: Layer {
         self.inputShape = inputShape
         inF = inputShape[0]
         parameters = [
-            Parameter(name: "\(name)/kernel", kerasShape: [inF, units],
+            Parameter(name: "\(name)/kernel", kerasShape: kernelKerasShape ?? [inF, units],
                       kerasMD: MD.make([units, inF], dnnl_ba), l2: l2),
-            Parameter(name: "\(name)/bias", kerasShape: [units], kerasMD: MD.make([units], dnnl_a)),
+            Parameter(name: "\(name)/bias", kerasShape: biasKerasShape ?? [units], kerasMD: MD.make([units], dnnl_a)),
         ]
         return [units]
     }
