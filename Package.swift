@@ -36,8 +36,10 @@ let package = Package(
         .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
         // The network engine knows nothing of galaxies: oneDNN and OpenBLAS only.
         .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS"]),
+        // The paper's four networks (M1–M4) built from NeuralNet's layers.
+        .target(name: "GalAM", dependencies: ["NeuralNet"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "NeuralNet", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "NeuralNet", "GalAM", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO"]),

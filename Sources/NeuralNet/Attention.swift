@@ -138,6 +138,12 @@ public final class MultiHeadAttention: Layer {
         return (views.dq.view(a, as: [n, tq, dq]), sum)
     }
 
+    /// Projections per token plus the score and weighted-sum products.
+    public override var forwardFLOPs: Int {
+        tq * (query.forwardFLOPs + output.forwardFLOPs) + tk * (key.forwardFLOPs + value.forwardFLOPs)
+            + 4 * heads * tq * tk * keyDim
+    }
+
     public override var needsInputGradient: Bool {
         didSet { for l in [query, key, value] { l?.needsInputGradient = needsInputGradient } }
     }

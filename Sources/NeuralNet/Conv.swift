@@ -128,7 +128,7 @@ public final class Conv: Layer {
         // Parameter.adopt may have replaced the master buffer since the plan was made.
         p.fwd.set(DNNL_ARG_WEIGHTS, p.weightsView ?? parameters[0].value)
         p.fwd.set(DNNL_ARG_BIAS, parameters[1].value)
-        p.weightsReorder?.run()
+        p.weightsReorder?.runIfStale(parameters[0].version)
         p.fwd.run()
         lastPlan = p
         return p.y
@@ -193,9 +193,13 @@ public final class Conv: Layer {
         p.bwdWeights!.run()
         p.gradReorder?.run()
         guard let bd = p.bwdData else { return nil }
-        p.bwdWeightsReorder?.run()
+        p.bwdWeightsReorder?.runIfStale(parameters[0].version)
         bd.run()
         return p.dx
+    }
+
+    public override var forwardFLOPs: Int {
+        2 * outSpatial.reduce(1, *) * filters * kernel.reduce(1, *) * inC
     }
 
     public override var config: [String: Any] {

@@ -102,7 +102,7 @@ public final class Dense: Layer {
     public override func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.shape.count == 2 && x.shape[1] == inF, "\(name): input \(x.shape)")
         let p = plan(for: x)
-        p.weightsReorder?.run()
+        p.weightsReorder?.runIfStale(parameters[0].version)
         p.fwd.run()
         lastPlan = p
         return p.y
@@ -165,10 +165,12 @@ public final class Dense: Layer {
         p.bwdWeights!.run()
         p.gradReorder?.run()
         guard let bd = p.bwdData else { return nil }
-        p.bwdWeightsReorder?.run()
+        p.bwdWeightsReorder?.runIfStale(parameters[0].version)
         bd.run()
         return p.dx
     }
+
+    public override var forwardFLOPs: Int { 2 * inF * units }
 
     public override var config: [String: Any] {
         ["name": name, "type": "Dense", "units": units, "activation": relu ? "relu" : "linear", "l2": Double(l2)]

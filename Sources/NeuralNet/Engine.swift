@@ -40,6 +40,14 @@ public enum Engine {
         set { omp_set_num_threads(Int32(max(1, newValue))) }
     }
 
+    /// Bytes of engine buffers alive now, and the most alive at once since `resetPeak`
+    /// (activations, gradients, weights, optimiser state; oneDNN's scratchpads excluded).
+    public private(set) static var liveBytes = 0
+    public private(set) static var peakBytes = 0
+    public static func resetPeak() { peakBytes = liveBytes }
+    static func allocated(_ n: Int) { liveBytes += n; peakBytes = max(peakBytes, liveBytes) }
+    static func freed(_ n: Int) { liveBytes -= n }
+
     /// Waits for queued primitives; CPU streams execute synchronously, this is for clarity.
     public static func wait() { check(dnnl_stream_wait(stream), "dnnl_stream_wait") }
 }
@@ -108,6 +116,7 @@ public final class Buffer {
         data = raw!.bindMemory(to: Float.self, capacity: count)
         data.initialize(repeating: 0, count: count)
         owner = nil
+        Engine.allocated(count * 4)
         memory = Buffer.memory(md, raw!)
     }
 
@@ -130,7 +139,7 @@ public final class Buffer {
 
     deinit {
         dnnl_memory_destroy(memory)
-        if owner == nil { free(data) }
+        if owner == nil { free(data); Engine.freed(count * 4) }
     }
 
     /// Sets every float (padding included) to zero.
@@ -183,6 +192,8 @@ func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil,
 /// Used where a primitive prefers a weight layout different from the master copy.
 final class Reorder {
     let prim: Prim
+    /// The source version last copied (see `runIfStale`).
+    private var copied = -1
 
     init(from: Buffer, to: Buffer) {
         var pd: dnnl_primitive_desc_t?
@@ -193,6 +204,12 @@ final class Reorder {
     }
 
     func run() { prim.run() }
+
+    /// Runs only when the source's version moved since the last copy (weights that did not
+    /// change since the last step or inference batch need no new reordered copy).
+    func runIfStale(_ version: Int) {
+        if version != copied { prim.run(); copied = version }
+    }
 
     /// Copies `from` into `to` once through a temporary reorder.
     static func copy(_ from: Buffer, _ to: Buffer) { Reorder(from: from, to: to).run() }

@@ -16,6 +16,8 @@ public final class Parameter {
     private(set) var grad: Buffer
     var m: Buffer?
     var v: Buffer?
+    /// Bumped whenever the value changes, so layers re-derive reordered copies only then.
+    var version = 0
 
     init(name: String, kerasShape: [Int], kerasMD: dnnl_memory_desc_t, l2: Float = 0) {
         self.name = name
@@ -44,7 +46,7 @@ public final class Parameter {
     public func read() -> [Float] { Parameter.read(value, kerasMD, count) }
 
     /// Overwrites the value from Keras's layout and order.
-    public func write(_ values: [Float]) { Parameter.write(values, into: value, kerasMD) }
+    public func write(_ values: [Float]) { Parameter.write(values, into: value, kerasMD); version += 1 }
 
     /// The gradient of the last backward pass, Keras layout.
     public func readGrad() -> [Float] { Parameter.read(grad, kerasMD, count) }
@@ -112,6 +114,10 @@ open class Layer {
 
     /// Gradient of the input from the gradient of the last forward's output.
     open func backward(_ dy: Tensor) -> Tensor? { dy }
+
+    /// Multiply-adds × 2 of one sample's forward pass (biases, activations, pooling and
+    /// normalisation not counted, as in TensorFlow's profiler).
+    open var forwardFLOPs: Int { 0 }
 
     /// Keras-like configuration written into checkpoints.
     open var config: [String: Any] { ["name": name, "type": String(describing: type(of: self))] }

@@ -22,6 +22,9 @@ extension Network {
     /// Number of trainable scalars.
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
 
+    /// Forward FLOPs per sample (see `Layer.forwardFLOPs`).
+    public var forwardFLOPs: Int { allLayers.reduce(0) { $0 + $1.forwardFLOPs } }
+
     /// Looks a layer up by name.
     public func layer(named name: String) -> Layer? { allLayers.first { $0.name == name } }
 }

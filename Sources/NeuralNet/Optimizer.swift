@@ -38,6 +38,7 @@ public final class Adam {
         }
         for p in parameters {
             if p.m == nil { p.m = Buffer(p.value.md); p.v = Buffer(p.value.md) }
+            p.version += 1
             update(w: p.value.data, g: p.grad.data, m: p.m!.data, v: p.v!.data, n: p.value.count,
                    alpha: alpha, scale: scale)
         }

@@ -11,7 +11,7 @@ struct Galam: ParsableCommand {
           galam prepare-spectra --catalog cat.csv --spectra spectra/ --out prepared/
         """,
         version: GalAMVersion.string,
-        subcommands: [DemoCommand.self, PrepareSpectraCommand.self, TemplatesCommand.self, VersionCommand.self])
+        subcommands: [BenchCommand.self, DemoCommand.self, PrepareSpectraCommand.self, TemplatesCommand.self, VersionCommand.self])
 }
 
 Galam.main()
