@@ -112,6 +112,21 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(ta.history, tc.history)
     }
 
+    func testKeepsBestByValidation() throws {
+        let train = Self.synthetic(64, seed: 1), val = Self.synthetic(32, seed: 2)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("best-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let trainer = Trainer(model: Self.smallCNN(seed: 5), optimizer: Adam(learningRate: 0.05), seed: 5)
+        trainer.bestCheckpoint = url
+        try trainer.fit(train: train, validation: val, epochs: 6)
+        let best = trainer.history.map(\.validation).min()!
+        XCTAssertEqual(trainer.bestValidation, best)
+        let reloaded = Self.smallCNN(seed: 6)
+        let meta = try Checkpoint.load(into: reloaded, from: url)
+        XCTAssertEqual(Trainer(model: reloaded, optimizer: Adam()).evaluate(val), best)
+        XCTAssertEqual(meta["epoch"], "\(trainer.history.firstIndex { $0.validation == best }! + 1)")
+    }
+
     func testCheckpointRoundTripIsBitIdentical() throws {
         let (a, _) = try trained(epochs: 2)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID()).safetensors")
