@@ -64,12 +64,14 @@ public final class Conv: Layer {
 
     /// Primitives and buffers for one batch size, created once and reused every step.
     private final class Plan {
-        var fwdPD: dnnl_primitive_desc_t
+        let fwdPD: dnnl_primitive_desc_t
         let fwd: Prim
         let y: Tensor
-        var input: Buffer
-        var weightsView: Buffer?      // forward weights when oneDNN wants a non-master layout
+        let srcMD: dnnl_memory_desc_t      // the layout the convolution reads (often blocked)
+        var input: Buffer                  // the source actually read (after any reorder)
+        var callerMD: dnnl_memory_desc_t   // the caller's input layout, which dx must match
         var weightsReorder: Reorder?
+        let inConform = Conform(), dyConform = Conform(), dxConform = Conform()
         // Backward, built on first use.
         var relu: Prim?
         var dyr: Tensor?
@@ -78,20 +80,22 @@ public final class Conv: Layer {
         var dx: Tensor?
         var bwdWeights: Prim?
         var gradReorder: Reorder?
-        init(fwdPD: dnnl_primitive_desc_t, fwd: Prim, y: Tensor, input: Buffer) {
-            self.fwdPD = fwdPD; self.fwd = fwd; self.y = y; self.input = input
+        init(fwdPD: dnnl_primitive_desc_t, fwd: Prim, y: Tensor, srcMD: dnnl_memory_desc_t, input: Buffer,
+             callerMD: dnnl_memory_desc_t) {
+            self.fwdPD = fwdPD; self.fwd = fwd; self.y = y; self.srcMD = srcMD; self.input = input
+            self.callerMD = callerMD
         }
         deinit { dnnl_primitive_desc_destroy(fwdPD) }
     }
 
-    private func plan(for x: Tensor) -> Plan {
-        if let p = plans[x.batch] {
-            if p.input !== x.buffer { p.fwd.set(DNNL_ARG_SRC, x.buffer); p.input = x.buffer }
-            return p
-        }
+    private func makePlan(_ x: Tensor) -> Plan {
         let kernelP = parameters[0], biasP = parameters[1]
-        let y = Tensor(shape: [x.batch] + outSpatial + [filters])
-        var src = x.buffer.md, dst = y.buffer.md, bias = biasP.value.md
+        let yShape = [x.batch] + outSpatial + [filters]
+        // Activations `any`: oneDNN picks its channel-blocked layouts, which chain from
+        // convolution to pooling to convolution without conversions.
+        var src = MD.make(Tensor.oneDNNDims([x.batch] + inSpatial + [inC]), dnnl_format_tag_any)
+        var dst = MD.make(Tensor.oneDNNDims(yShape), dnnl_format_tag_any)
+        var bias = biasP.value.md
         var w = MD.make([filters, inC] + kernel, dnnl_format_tag_any)
         var desc = dnnl_convolution_desc_t()
         check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, dnnl_convolution_direct,
@@ -115,19 +119,25 @@ public final class Conv: Layer {
             wbuf = Buffer(wmd)
             reorder = Reorder(from: kernelP.value, to: wbuf)
         }
+        let srcMD = MD.query(pd, dnnl_query_src_md)
+        let y = Tensor(shape: yShape, md: MD.query(pd, dnnl_query_dst_md))
         let fwd = Prim(pd, [(DNNL_ARG_SRC, x.buffer), (DNNL_ARG_WEIGHTS, wbuf),
                             (DNNL_ARG_BIAS, biasP.value), (DNNL_ARG_DST, y.buffer)])
-        let p = Plan(fwdPD: pd, fwd: fwd, y: y, input: x.buffer)
-        if reorder != nil { p.weightsView = wbuf; p.weightsReorder = reorder }
-        plans[x.batch] = p
+        let p = Plan(fwdPD: pd, fwd: fwd, y: y, srcMD: srcMD, input: x.buffer, callerMD: x.buffer.md)
+        p.weightsReorder = reorder
         return p
     }
 
     public override func forward(_ x: Tensor, training: Bool) -> Tensor {
-        let p = plan(for: x)
-        // Parameter.adopt may have replaced the master buffer since the plan was made.
-        p.fwd.set(DNNL_ARG_WEIGHTS, p.weightsView ?? parameters[0].value)
-        p.fwd.set(DNNL_ARG_BIAS, parameters[1].value)
+        let p = plans[x.batch] ?? makePlan(x)
+        plans[x.batch] = p
+        p.callerMD = x.buffer.md
+        let xin = p.inConform.apply(x, p.srcMD)
+        if p.input !== xin.buffer {
+            p.fwd.set(DNNL_ARG_SRC, xin.buffer)
+            p.bwdWeights?.set(DNNL_ARG_SRC, xin.buffer)
+            p.input = xin.buffer
+        }
         p.weightsReorder?.runIfStale(parameters[0].version)
         p.fwd.run()
         lastPlan = p
@@ -136,16 +146,16 @@ public final class Conv: Layer {
 
     private func buildBackward(_ p: Plan) {
         let kernelP = parameters[0], biasP = parameters[1]
-        var ymd = p.y.buffer.md, xmd = p.input.md
+        var ymd = p.y.buffer.md, xmd = p.srcMD
         var gradOut = p.y
         if relu {
-            let dyr = Tensor(shape: p.y.shape)
+            let dyr = Tensor(shape: p.y.shape, md: ymd)
             p.relu = reluBackward(p.y, dyr)
             p.dyr = dyr
             gradOut = dyr
         }
         if needsInputGradient {
-            let dx = Tensor(shape: [p.y.batch] + inputShape)
+            let dx = Tensor(shape: [p.y.batch] + inputShape, md: xmd)
             var w = MD.make([filters, inC] + kernel, dnnl_format_tag_any)
             var d = dnnl_convolution_desc_t()
             check(dnnl_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &xmd, &w, &ymd,
@@ -179,9 +189,10 @@ public final class Conv: Layer {
         dnnl_primitive_desc_destroy(pd)
     }
 
-    public override func backward(_ dy: Tensor) -> Tensor? {
+    public override func backward(_ dyIn: Tensor) -> Tensor? {
         guard let p = lastPlan else { fatalError("\(name): backward before forward") }
         if p.bwdWeights == nil { buildBackward(p) }
+        let dy = p.dyConform.apply(dyIn, p.y.buffer.md)
         if let relu = p.relu {
             relu.set(DNNL_ARG_DIFF_DST, dy.buffer)
             relu.run()
@@ -189,13 +200,13 @@ public final class Conv: Layer {
             p.bwdData?.set(DNNL_ARG_DIFF_DST, dy.buffer)
             p.bwdWeights!.set(DNNL_ARG_DIFF_DST, dy.buffer)
         }
-        p.bwdWeights!.set(DNNL_ARG_SRC, p.input)
         p.bwdWeights!.run()
         p.gradReorder?.run()
-        guard let bd = p.bwdData else { return nil }
+        guard let bd = p.bwdData, let dx = p.dx else { return nil }
         p.bwdWeightsReorder?.runIfStale(parameters[0].version)
         bd.run()
-        return p.dx
+        // Hand dx back in the layout the caller gave x in.
+        return p.dxConform.apply(dx, p.callerMD)
     }
 
     public override var forwardFLOPs: Int {

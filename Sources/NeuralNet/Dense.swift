@@ -55,13 +55,16 @@ public final class Dense: Layer {
         var dx: Tensor?
         var bwdWeights: Prim?
         var gradReorder: Reorder?
+        let inConform = Conform(), dyConform = Conform()
         init(fwdPD: dnnl_primitive_desc_t, fwd: Prim, y: Tensor, input: Buffer) {
             self.fwdPD = fwdPD; self.fwd = fwd; self.y = y; self.input = input
         }
         deinit { dnnl_primitive_desc_destroy(fwdPD) }
     }
 
-    private func plan(for x: Tensor) -> Plan {
+    private func plan(for xIn: Tensor) -> Plan {
+        // Dense reads plain rows; a blocked input (not produced by our models) is reordered.
+        let x = (plans[xIn.batch]?.inConform ?? Conform()).apply(xIn, Tensor.descriptor(xIn.shape))
         if let p = plans[x.batch] {
             if p.input !== x.buffer { p.fwd.set(DNNL_ARG_SRC, x.buffer); p.input = x.buffer }
             return p
@@ -151,8 +154,9 @@ public final class Dense: Layer {
         dnnl_primitive_desc_destroy(pd)
     }
 
-    public override func backward(_ dy: Tensor) -> Tensor? {
+    public override func backward(_ dyIn: Tensor) -> Tensor? {
         guard let p = lastPlan else { fatalError("\(name): backward before forward") }
+        let dy = p.dyConform.apply(dyIn, p.y.buffer.md)
         if p.bwdWeights == nil { buildBackward(p) }
         if let relu = p.relu {
             relu.set(DNNL_ARG_DIFF_DST, dy.buffer)

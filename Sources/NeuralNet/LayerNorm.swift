@@ -35,6 +35,7 @@ public final class LayerNorm: Layer {
     }
 
     public override func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.isPlain, "\(name): LayerNorm reads plain layouts")
         let out = y[x.batch] ?? Tensor(shape: x.shape)
         y[x.batch] = out
         let rows = x.count / d
@@ -62,6 +63,7 @@ public final class LayerNorm: Layer {
     }
 
     public override func backward(_ dy: Tensor) -> Tensor? {
+        precondition(dy.isPlain, "\(name): LayerNorm reads plain layouts")
         let rows = dy.count / d
         let gamma = parameters[0].value.data
         let dg = parameters[0].grad.data, db = parameters[1].grad.data

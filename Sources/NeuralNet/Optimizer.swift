@@ -99,6 +99,7 @@ public final class MSELoss {
 
     /// The loss mean((y − t)²); `target` holds y's element count in the same order.
     public func loss(_ y: Tensor, _ target: UnsafePointer<Float>) -> Double {
+        precondition(y.isPlain, "MSE reads plain outputs")
         var s: Double = 0
         let p = y.data
         for i in 0..<y.count { let d = Double(p[i]) - Double(target[i]); s += d * d }

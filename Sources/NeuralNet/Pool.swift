@@ -29,6 +29,7 @@ public final class MaxPool: Layer {
         var input: Buffer
         var bwd: Prim?
         var dx: Tensor?
+        let dyConform = Conform()
         init(_ pd: dnnl_primitive_desc_t, _ fwd: Prim, _ y: Tensor, _ ws: Buffer, _ input: Buffer) {
             fwdPD = pd; self.fwd = fwd; self.y = y; workspace = ws; self.input = input
         }
@@ -44,16 +45,19 @@ public final class MaxPool: Layer {
         let p: Plan
         if let q = plans[x.batch] {
             p = q
+            precondition(MD.equal(x.buffer.md, p.input.md), "\(name): input layout changed")
             if p.input !== x.buffer { p.fwd.set(DNNL_ARG_SRC, x.buffer); p.input = x.buffer }
         } else {
-            let y = Tensor(shape: [x.batch] + outShape)
-            var src = x.buffer.md, dst = y.buffer.md
+            // Pooling reads the layout it is given and writes the same (`any` lets it).
+            var src = x.buffer.md
+            var dst = MD.make(Tensor.oneDNNDims([x.batch] + outShape), dnnl_format_tag_any)
             let g = geometry
             var d = dnnl_pooling_desc_t()
             // forward_training keeps the argmax workspace backward needs; inference reuses it.
             check(dnnl_pooling_forward_desc_init(&d, dnnl_forward_training, dnnl_pooling_max, &src, &dst,
                                                  g.strides, g.kernel, g.padL, g.padR), "pool fwd desc")
             let pd = makePD(&d, "pool fwd pd")
+            let y = Tensor(shape: [x.batch] + outShape, md: MD.query(pd, dnnl_query_dst_md))
             let ws = Buffer(MD.query(pd, dnnl_query_workspace_md))
             let fwd = Prim(pd, [(DNNL_ARG_SRC, x.buffer), (DNNL_ARG_DST, y.buffer), (DNNL_ARG_WORKSPACE, ws)])
             p = Plan(pd, fwd, y, ws, x.buffer)
@@ -64,11 +68,12 @@ public final class MaxPool: Layer {
         return p.y
     }
 
-    public override func backward(_ dy: Tensor) -> Tensor? {
+    public override func backward(_ dyIn: Tensor) -> Tensor? {
         guard needsInputGradient else { return nil }
         guard let p = lastPlan else { fatalError("\(name): backward before forward") }
+        let dy = p.dyConform.apply(dyIn, p.y.buffer.md)
         if p.bwd == nil {
-            let dx = Tensor(shape: [p.y.batch] + inputShape)
+            let dx = Tensor(shape: [p.y.batch] + inputShape, md: p.input.md)
             var dsrc = dx.buffer.md, ddst = p.y.buffer.md
             let g = geometry
             var d = dnnl_pooling_desc_t()

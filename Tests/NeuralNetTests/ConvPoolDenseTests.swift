@@ -31,13 +31,13 @@ final class ConvPoolDenseTests: XCTestCase {
     }
 
     func testConv2DForwardMatchesNaive() {
-        for (same, relu) in [(false, false), (true, true), (true, false)] {
-            let conv = built(Conv("c", filters: 5, kernel: [3, 3], padding: same ? .same : .valid, relu: relu), [7, 6, 3])
+        for (same, relu, f) in [(false, false, 5), (true, true, 5), (true, false, 5), (true, true, 32)] {
+            let conv = built(Conv("c", filters: f, kernel: [3, 3], padding: same ? .same : .valid, relu: relu), [7, 6, 3])
             let xv = randomValues(2 * 7 * 6 * 3, seed: 11)
             let y = conv.forward(Tensor(shape: [2, 7, 6, 3], values: xv), training: false)
-            let ref = naiveConv2D(xv, n: 2, h: 7, w: 6, c: 3, k: conv.parameters[0].read(), kh: 3, kw: 3, f: 5,
+            let ref = naiveConv2D(xv, n: 2, h: 7, w: 6, c: 3, k: conv.parameters[0].read(), kh: 3, kw: 3, f: f,
                                   bias: conv.parameters[1].read(), same: same, relu: relu)
-            XCTAssertEqual(y.shape, same ? [2, 7, 6, 5] : [2, 5, 4, 5])
+            XCTAssertEqual(y.shape, same ? [2, 7, 6, f] : [2, 5, 4, f])
             assertClose(y.values, ref)
         }
     }
@@ -107,6 +107,10 @@ final class ConvPoolDenseTests: XCTestCase {
                             inputShape: [4, 5, 2])
         checkLayerGradients(built(Conv("c1", filters: 3, kernel: [3], padding: .valid, relu: true), [9, 2]),
                             inputShape: [9, 2])
+        // Blocked layouts on both sides (16 channels in and out).
+        let blocked = built(Conv("c16", filters: 16, kernel: [3, 3], padding: .same, relu: true), [4, 4, 16])
+        checkLayerGradients(blocked, inputShape: [4, 4, 16])
+        checkLayerGradients(built(MaxPool("p16", pool: [2, 2]), [4, 4, 16]), inputShape: [4, 4, 16])
     }
 
     func testPoolDenseFlattenGradients() {

@@ -185,8 +185,9 @@ final class TrainingTests: XCTestCase {
 final class ModelGradientTests: XCTestCase {
     func testSequentialGradients() {
         let model = Sequential(inputShape: [6, 6, 2], layers: [
-            Conv("c1", filters: 3, kernel: [3, 3], padding: .same, relu: true),
-            Conv("c2", filters: 3, kernel: [3, 3]),
+            // 16 channels: oneDNN picks blocked layouts, so Flatten's conversion is exercised.
+            Conv("c1", filters: 16, kernel: [3, 3], padding: .same, relu: true),
+            Conv("c2", filters: 16, kernel: [3, 3]),
             MaxPool("p", pool: [2, 2]),
             Flatten("f"),
             Dense("d1", units: 5, relu: true),
@@ -206,6 +207,8 @@ final class ModelGradientTests: XCTestCase {
             return (mse.loss(a, t), h.finalize())
         }
         let y = model.forward(x, training: true)
+        XCTAssertFalse(model.layers[0].forward(x, training: true).isPlain, "expected a blocked activation layout")
+        _ = model.forward(x, training: true)
         model.backward(mse.gradient(y, t))
         for p in model.parameters {
             let g = p.readGrad()
