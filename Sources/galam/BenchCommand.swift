@@ -31,6 +31,8 @@ struct BenchNNCommand: ParsableCommand {
     var inferSteps = 5
     @Option(help: "Untimed warm-up steps (primitive creation, first touches).")
     var warmup = 2
+    @Option(help: "Convolution algorithm: direct (as TensorFlow) or auto (oneDNN may use Winograd).")
+    var convAlgorithm = "direct"
     @Option(help: "Threads for oneDNN and the engine.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
@@ -43,7 +45,9 @@ struct BenchNNCommand: ParsableCommand {
 
     func run() throws {
         Engine.threads = threads
-        print("threads \(Engine.threads); \(steps) training steps at batch 32, \(inferSteps) inference batches")
+        guard let algo = ConvAlgorithm(rawValue: convAlgorithm) else { throw ValidationError("unknown algorithm") }
+        Conv.defaultAlgorithm = algo
+        print("threads \(Engine.threads), convolutions \(algo.rawValue); \(steps) training steps at batch 32, \(inferSteps) inference batches")
         print("| network | params | fwd MFLOP/sample | train samples/s (TF, ratio) | infer b32 samples/s (TF, ratio) | infer b256 samples/s (TF, ratio) | train GFLOP/s | peak MiB | Adam ms/step |")
         print("|---|---|---|---|---|---|---|---|---|")
         for name in networks.split(separator: ",").map(String.init) {

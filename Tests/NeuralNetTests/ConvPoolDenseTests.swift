@@ -42,6 +42,21 @@ final class ConvPoolDenseTests: XCTestCase {
         }
     }
 
+    /// oneDNN's `auto` may pick Winograd (64 channels, 3×3): same results to rounding, and
+    /// gradients that pass the finite-difference check.
+    func testAutoAlgorithmMatchesNaive() {
+        Conv.defaultAlgorithm = .auto
+        defer { Conv.defaultAlgorithm = .direct }
+        let conv = built(Conv("w", filters: 64, kernel: [3, 3], padding: .same, relu: true), [16, 16, 64])
+        XCTAssertEqual(conv.algorithm, .auto)
+        let xv = randomValues(16 * 16 * 16 * 64, seed: 17)
+        let y = conv.forward(Tensor(shape: [16, 16, 16, 64], values: xv), training: false)
+        let ref = naiveConv2D(xv, n: 16, h: 16, w: 16, c: 64, k: conv.parameters[0].read(), kh: 3, kw: 3, f: 64,
+                              bias: conv.parameters[1].read(), same: true, relu: true)
+        assertClose(y.values, ref, tol: 1e-3)
+        checkLayerGradients(conv, inputShape: [16, 16, 64], batch: 16)
+    }
+
     func testConv1DForwardMatchesNaive() {
         // A Conv1D is a Conv2D with height 1: reuse the 2-D reference.
         for same in [false, true] {
