@@ -112,6 +112,18 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(ta.history, tc.history)
     }
 
+    /// After the first step with a batch size, steps allocate no engine buffers.
+    func testSteadyStateAllocatesNothing() {
+        let data = Self.synthetic(64, seed: 1)
+        let trainer = Trainer(model: Self.smallCNN(seed: 1), optimizer: Adam(), seed: 1)
+        trainer.trainStep(data, Array(0..<32))
+        let live = Engine.liveBytes
+        Engine.resetPeak()
+        for k in 1...4 { trainer.trainStep(data, Array((k * 7)..<(k * 7 + 32))) }
+        XCTAssertEqual(Engine.liveBytes, live)
+        XCTAssertEqual(Engine.peakBytes, live)
+    }
+
     func testKeepsBestByValidation() throws {
         let train = Self.synthetic(64, seed: 1), val = Self.synthetic(32, seed: 2)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("best-\(UUID()).safetensors")
