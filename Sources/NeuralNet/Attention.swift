@@ -9,6 +9,10 @@ import Foundation
 /// H×keyDim×Dq and `<name>/attention_output/bias` Dq. Glorot fans come from those shapes,
 /// as in Keras. Differs from Keras: no attention-score dropout, no masks, and key = value
 /// (the only use here; M4's I serves as both).
+///
+/// With a single key/value token the softmax is exactly 1, so the query and key projections
+/// cannot influence the output and their gradients are exactly zero: they are then skipped
+/// (gradients set to zero), which halves M4's attention cost and changes no result.
 public final class MultiHeadAttention: Layer {
     public let heads: Int
     public let keyDim: Int
@@ -19,6 +23,7 @@ public final class MultiHeadAttention: Layer {
     private var dctx: [Int: Tensor] = [:]
     private var dqProj: [Int: Tensor] = [:], dkProj: [Int: Tensor] = [:], dvProj: [Int: Tensor] = [:]
     private var dValueIn: [Int: Tensor] = [:]
+    private var zeroQueryGrad: [Int: Tensor] = [:]
     private var qOut: Tensor?, kOut: Tensor?, vOut: Tensor?
     private let views = (q: ViewCache(), kv: ViewCache(), o: ViewCache(), dy: ViewCache(),
                          dq: ViewCache(), dkv: ViewCache())
@@ -51,6 +56,7 @@ public final class MultiHeadAttention: Layer {
     /// Attention output for a query batch and a key/value batch.
     public func forward(query q: Tensor, value v: Tensor, training: Bool) -> Tensor {
         let n = q.batch, hk = heads * keyDim
+        if tk == 1 { return forwardSingleKey(q, v, training: training) }
         let qo = query.forward(views.q.view(q, as: [n * tq, dq]), training: training)
         let kvIn = views.kv.view(v, as: [n * tk, dv])
         let ko = key.forward(kvIn, training: training)
@@ -89,9 +95,43 @@ public final class MultiHeadAttention: Layer {
         return views.o.view(y, as: [n, tq, dq])
     }
 
+    /// One key: every query position receives the value projection unchanged.
+    private func forwardSingleKey(_ q: Tensor, _ v: Tensor, training: Bool) -> Tensor {
+        let n = q.batch, hk = heads * keyDim
+        let vo = value.forward(views.kv.view(v, as: [n, dv]), training: training)
+        vOut = vo
+        var c = vo
+        if tq > 1 {
+            c = ctx[n] ?? Tensor(shape: [n * tq, hk])
+            ctx[n] = c
+            for b in 0..<n { for i in 0..<tq { (c.data + (b * tq + i) * hk).update(from: vo.data + b * hk, count: hk) } }
+        }
+        let y = output.forward(c, training: training)
+        return views.o.view(y, as: [n, tq, dq])
+    }
+
+    private func backwardSingleKey(_ dy: Tensor) -> (Tensor?, Tensor?) {
+        let n = dy.batch, hk = heads * keyDim
+        let dc = output.backward(views.dy.view(dy, as: [n * tq, dq]))!
+        var dV = dc
+        if tq > 1 {
+            dV = dvProj[n] ?? Tensor(shape: [n, hk])
+            dvProj[n] = dV
+            dV.data.update(repeating: 0, count: n * hk)
+            for b in 0..<n { for i in 0..<tq { for e in 0..<hk { dV.data[b * hk + e] += dc.data[(b * tq + i) * hk + e] } } }
+        }
+        for p in query.parameters + key.parameters { p.grad.zero() }
+        let dvIn = value.backward(dV)
+        guard needsInputGradient, let vv = dvIn else { return (nil, nil) }
+        let dqZero = zeroQueryGrad[n] ?? Tensor(shape: [n, tq, dq])   // the query has no influence
+        zeroQueryGrad[n] = dqZero
+        return (dqZero, views.dkv.view(vv, as: [n, 1, dv]))
+    }
+
     /// Gradients of the query and of the key/value input (nil when not needed).
     public func backward2(_ dy: Tensor) -> (Tensor?, Tensor?) {
         let n = dy.batch, hk = heads * keyDim
+        if tk == 1 { return backwardSingleKey(dy) }
         let dc = output.backward(views.dy.view(dy, as: [n * tq, dq]))!
         let dQ = dqProj[n] ?? Tensor(shape: [n * tq, hk]), dK = dkProj[n] ?? Tensor(shape: [n * tk, hk])
         let dV = dvProj[n] ?? Tensor(shape: [n * tk, hk])
@@ -138,9 +178,11 @@ public final class MultiHeadAttention: Layer {
         return (views.dq.view(a, as: [n, tq, dq]), sum)
     }
 
-    /// Projections per token plus the score and weighted-sum products.
+    /// Projections per token plus the score and weighted-sum products, as executed (one
+    /// key/value token: value and output projections only).
     public override var forwardFLOPs: Int {
-        tq * (query.forwardFLOPs + output.forwardFLOPs) + tk * (key.forwardFLOPs + value.forwardFLOPs)
+        if tk == 1 { return value.forwardFLOPs + tq * output.forwardFLOPs }
+        return tq * (query.forwardFLOPs + output.forwardFLOPs) + tk * (key.forwardFLOPs + value.forwardFLOPs)
             + 4 * heads * tq * tk * keyDim
     }
 

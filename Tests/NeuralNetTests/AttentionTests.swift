@@ -63,9 +63,9 @@ final class AttentionTests: XCTestCase {
         return y
     }
 
-    func makeMHA() -> MultiHeadAttention {
+    func makeMHA(tk: Int = 2) -> MultiHeadAttention {
         let m = MultiHeadAttention("mha", heads: 2, keyDim: 3)
-        _ = m.build(queryShape: [3, 4], valueShape: [2, 5])
+        _ = m.build(queryShape: [3, 4], valueShape: [tk, 5])
         var rng = SeededRNG(seed: 31)
         m.initialize(rng: &rng)
         for p in m.parameters where p.name.hasSuffix("bias") { p.write(randomValues(p.count, seed: 32).map { 0.2 * $0 }) }
@@ -73,25 +73,35 @@ final class AttentionTests: XCTestCase {
     }
 
     func testMultiHeadAttentionForwardMatchesNaive() {
-        let m = makeMHA()
+        for tk in [2, 1] { mhaForward(tk: tk) }
+    }
+
+    func mhaForward(tk: Int) {
+        let m = makeMHA(tk: tk)
         let shapes = Dictionary(uniqueKeysWithValues: m.parameters.map { ($0.name, $0.kerasShape) })
         XCTAssertEqual(shapes["mha/query/kernel"], [4, 2, 3])
         XCTAssertEqual(shapes["mha/key/bias"], [2, 3])
         XCTAssertEqual(shapes["mha/attention_output/kernel"], [2, 3, 4])
-        let q = randomValues(2 * 3 * 4, seed: 33), v = randomValues(2 * 2 * 5, seed: 34)
-        let y = m.forward(query: Tensor(shape: [2, 3, 4], values: q), value: Tensor(shape: [2, 2, 5], values: v),
+        let q = randomValues(2 * 3 * 4, seed: 33), v = randomValues(2 * tk * 5, seed: 34)
+        let y = m.forward(query: Tensor(shape: [2, 3, 4], values: q), value: Tensor(shape: [2, tk, 5], values: v),
                           training: false)
         XCTAssertEqual(y.shape, [2, 3, 4])
         let w = Dictionary(uniqueKeysWithValues: m.parameters.map { ($0.name, $0.read()) })
-        let ref = naiveMHA(q, v, n: 2, tq: 3, tk: 2, dq: 4, dv: 5, heads: 2, dk: 3, w)
+        let ref = naiveMHA(q, v, n: 2, tq: 3, tk: tk, dq: 4, dv: 5, heads: 2, dk: 3, w)
         for (a, b) in zip(y.values, ref) { XCTAssertEqual(Double(a), b, accuracy: 1e-5) }
     }
 
     func testMultiHeadAttentionGradients() {
-        let m = makeMHA()
+        for tk in [2, 1] { mhaGradients(tk: tk) }
+    }
+
+    /// With tk = 1 the shortcut path runs; the finite differences still see the full layer,
+    /// so zero query/key gradients are checked too.
+    func mhaGradients(tk: Int) {
+        let m = makeMHA(tk: tk)
         m.needsInputGradient = true
         let q = Tensor(shape: [2, 3, 4], values: randomValues(24, seed: 35))
-        let v = Tensor(shape: [2, 2, 5], values: randomValues(20, seed: 36))
+        let v = Tensor(shape: [2, tk, 5], values: randomValues(10 * tk, seed: 36))
         let r = randomValues(24, seed: 37)
         func loss() -> (Double, Int) {
             let y = m.forward(query: q, value: v, training: true)
