@@ -48,12 +48,18 @@ struct BenchNNCommand: ParsableCommand {
         guard let algo = ConvAlgorithm(rawValue: convAlgorithm) else { throw ValidationError("unknown algorithm") }
         Conv.defaultAlgorithm = algo
         print("threads \(Engine.threads), convolutions \(algo.rawValue); \(steps) training steps at batch 32, \(inferSteps) inference batches")
+        print("peak MiB: engine buffers (weights, Adam moments, activations, gradients at batch 32 and 256)")
         print("| network | params | fwd MFLOP/sample | train samples/s (TF, ratio) | infer b32 samples/s (TF, ratio) | infer b256 samples/s (TF, ratio) | train GFLOP/s | peak MiB | Adam ms/step |")
         print("|---|---|---|---|---|---|---|---|---|")
         for name in networks.split(separator: ",").map(String.init) {
             guard let tf = Self.tf[name] else { throw ValidationError("unknown network \(name)") }
             Engine.resetPeak()
             try bench(name, tf)
+        }
+        // Engine buffers exclude oneDNN's scratchpads and JIT code; the process peak has all.
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
+            print("process peak resident memory (all networks): \(line.dropFirst(6).trimmingCharacters(in: .whitespaces))")
         }
     }
 
