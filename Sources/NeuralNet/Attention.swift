@@ -14,7 +14,9 @@ import Foundation
 /// cannot influence the output and their gradients are exactly zero: they are then skipped
 /// (gradients set to zero), which halves M4's attention cost and changes no result.
 public final class MultiHeadAttention: Layer {
+    /// Number of attention heads (Keras `num_heads`).
     public let heads: Int
+    /// Width of each head's query, key and value (Keras `key_dim`).
     public let keyDim: Int
     private var query: Dense!, key: Dense!, value: Dense!, output: Dense!
     private var tq = 0, tk = 0, dq = 0, dv = 0
@@ -28,6 +30,7 @@ public final class MultiHeadAttention: Layer {
     private let views = (q: ViewCache(), kv: ViewCache(), o: ViewCache(), dy: ViewCache(),
                          dq: ViewCache(), dkv: ViewCache())
 
+    /// Call `build(queryShape:valueShape:)` before use (models do).
     public init(_ name: String, heads: Int, keyDim: Int) {
         self.heads = heads
         self.keyDim = keyDim

@@ -31,7 +31,9 @@ public final class Conv: Layer {
     public let filters: Int
     /// Kernel size per spatial axis (one entry for Conv1D, two for Conv2D).
     public let kernel: [Int]
+    /// `valid` or `same`.
     public let padding: Padding
+    /// ReLU fused after the convolution (else linear).
     public let relu: Bool
     /// L2 regulariser factor for the kernel (Keras `kernel_regularizer=l2(λ)`), 0 for none.
     public let l2: Float

@@ -6,7 +6,9 @@ import CDNNL
 /// Glorot-uniform kernel, zero bias. Differs from Keras: inputs of rank > 2 must be
 /// reshaped to 2-D by the caller (MultiHeadAttention does so for its sequences).
 public final class Dense: Layer {
+    /// Output width.
     public let units: Int
+    /// ReLU fused after the product (else linear).
     public let relu: Bool
     /// L2 regulariser factor for the kernel, 0 for none.
     public let l2: Float

@@ -218,8 +218,11 @@ final class Reorder {
 /// A deterministic random generator (SplitMix64): seeded runs must reproduce bit for bit,
 /// across platforms, which the system generator does not promise.
 public struct SeededRNG: RandomNumberGenerator {
+    /// The generator's whole state (advanced by a constant each draw).
     public var state: UInt64
+    /// A generator starting from `seed`.
     public init(seed: UInt64) { state = seed }
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

@@ -5,11 +5,14 @@
 /// With `trainFusion` false the attention block is applied but not trained (the authors'
 /// flow: only the regressor learns); its parameters are then left out of `parameters`.
 public final class AttentionFusion: Network {
+    /// Width of S, I and the fused vector (1024 in M4).
     public let width: Int
+    /// The fusion block's layers and the head that follows it.
     public let attention: MultiHeadAttention
     public let norm: LayerNorm
     public let dropout: Dropout
     public let head: [Layer]
+    /// Whether attention and LayerNorm are trained (else applied as initialised or loaded).
     public let trainFusion: Bool
     public private(set) var outputShape: [Int]
     private let add = Add()
@@ -21,6 +24,7 @@ public final class AttentionFusion: Network {
         (trainFusion ? attention.parameters + norm.parameters : []) + head.flatMap(\.parameters)
     }
 
+    /// Builds and initialises (seeded) the fusion block for `width`-d inputs and the head.
     public init(width: Int, heads: Int, keyDim: Int, epsilon: Float = 1e-3, dropout rate: Float = 0.1,
                 head: [Layer], trainFusion: Bool, seed: UInt64 = 0) {
         self.width = width

@@ -16,6 +16,7 @@ public final class LayerNorm: Layer {
     private var invStd: [Float] = []
     private var lastBatch = 0
 
+    /// `epsilon` defaults to Keras's 1e-3.
     public init(_ name: String, epsilon: Float = 1e-3) {
         self.epsilon = epsilon
         super.init(name: name)

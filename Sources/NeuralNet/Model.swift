@@ -31,7 +31,9 @@ extension Network {
 
 /// A stack of layers, each feeding the next (Keras `Sequential`).
 public final class Sequential: Network {
+    /// Per-sample input shape (Keras order, no batch axis).
     public let inputShape: [Int]
+    /// The layers in order.
     public let layers: [Layer]
     public private(set) var outputShape: [Int]
     public var inputShapes: [[Int]] { [inputShape] }

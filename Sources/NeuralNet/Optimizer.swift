@@ -4,7 +4,9 @@ import Foundation
 /// w ← w − lr·√(1−β2ᵗ)/(1−β1ᵗ) · m/(√v + ε). Note ε is added to √v *without* bias
 /// correction — Keras's form, slightly different from the paper's Algorithm 1.
 public final class Adam {
+    /// Learning rate used when no schedule is set.
     public var learningRate: Float
+    /// Moment decay rates and the denominator's ε (Keras defaults 0.9, 0.999, 1e-7).
     public let beta1: Float, beta2: Float, epsilon: Float
     /// Rescales all gradients together when their global L2 norm exceeds this (Keras's
     /// `global_clipnorm`); nil disables clipping.
@@ -15,6 +17,7 @@ public final class Adam {
     /// Number of updates applied so far (Keras's `iterations`); part of a checkpoint.
     public internal(set) var iterations = 0
 
+    /// Keras's defaults unless given.
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-7, globalClipNorm: Float? = nil) {
         self.learningRate = learningRate
