@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Spectra", targets: ["Spectra"]),
         .library(name: "StellarPops", targets: ["StellarPops"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "NeuralNet", targets: ["NeuralNet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,10 +37,13 @@ let package = Package(
         .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
         .target(name: "Imaging", dependencies: ["SurveyIO", "COpenBLAS"]),
         .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops"]),
-        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging"]),
+        // The network engine knows nothing of galaxies: oneDNN and OpenBLAS only.
+        .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS"]),
+        // The paper's networks, datasets and splits, staged training, prediction.
+        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "NeuralNet"]),
         .target(name: "Reports", dependencies: ["SurveyIO"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "GalAM", "Reports", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "NeuralNet", "GalAM", "Reports", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
@@ -48,6 +52,7 @@ let package = Package(
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "GalAMTests", dependencies: ["GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SurveyIO", "TestSupport"]),

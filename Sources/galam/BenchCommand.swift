@@ -7,8 +7,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks of the pipeline's stages; each prints its figures.",
         discussion: """
         Examples:
+          galam bench nn
           galam bench images --count 400 --threads 1,2
           galam bench fit --spectra ../shared/fixtures/sdss/spectra --repeats 10 --mc 50
         """,
-        subcommands: [BenchImagesCommand.self, BenchFitCommand.self])
+        subcommands: [BenchNNCommand.self, BenchImagesCommand.self, BenchFitCommand.self])
 }

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Adam as Keras implements it: m ← β1·m + (1−β1)·g, v ← β2·v + (1−β2)·g²,
+/// w ← w − lr·√(1−β2ᵗ)/(1−β1ᵗ) · m/(√v + ε). Note ε is added to √v *without* bias
+/// correction — Keras's form, slightly different from the paper's Algorithm 1.
+public final class Adam {
+    /// Learning rate used when no schedule is set.
+    public var learningRate: Float
+    /// Moment decay rates and the denominator's ε (Keras defaults 0.9, 0.999, 1e-7).
+    public let beta1: Float, beta2: Float, epsilon: Float
+    /// Rescales all gradients together when their global L2 norm exceeds this (Keras's
+    /// `global_clipnorm`); nil disables clipping.
+    public var globalClipNorm: Float?
+    /// Learning-rate schedule: called with the 0-based step number before each update
+    /// (like a Keras `LearningRateSchedule`); nil keeps `learningRate`.
+    public var schedule: ((Int) -> Float)?
+    /// Number of updates applied so far (Keras's `iterations`); part of a checkpoint.
+    public internal(set) var iterations = 0
+
+    /// Keras's defaults unless given.
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                epsilon: Float = 1e-7, globalClipNorm: Float? = nil) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.globalClipNorm = globalClipNorm
+    }
+
+    /// Applies one update from the gradients currently stored in the parameters.
+    /// L2 terms (2λw) must already be in the gradients (`Regularizer.addGradients`).
+    public func step(_ parameters: [Parameter]) {
+        let lr = schedule?(iterations) ?? learningRate
+        iterations += 1
+        let t = Double(iterations)
+        let alpha = Float(Double(lr) * (1 - pow(Double(beta2), t)).squareRoot() / (1 - pow(Double(beta1), t)))
+        var scale: Float = 1
+        if let clip = globalClipNorm {
+            let norm = Float(parameters.reduce(0.0) { $0 + sumOfSquares($1.grad.data, $1.grad.count) }.squareRoot())
+            if norm > clip { scale = clip / norm }
+        }
+        for p in parameters {
+            if p.m == nil { p.m = Buffer(p.value.md); p.v = Buffer(p.value.md) }
+            p.version += 1
+            update(w: p.value.data, g: p.grad.data, m: p.m!.data, v: p.v!.data, n: p.value.count,
+                   alpha: alpha, scale: scale)
+        }
+    }
+
+    /// The elementwise update, split across threads for the large Dense kernels (memory
+    /// bound: seven float streams per element). Each element's arithmetic is independent of
+    /// the split, so results do not depend on the thread count.
+    private func update(w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>,
+                        m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, n: Int,
+                        alpha: Float, scale: Float) {
+        let b1 = beta1, b2 = beta2, eps = epsilon, c1 = 1 - beta1, c2 = 1 - beta2
+        let chunks = n > 1 << 18 ? max(1, Engine.threads) : 1
+        let per = (n + chunks - 1) / chunks
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let lo = c &* per, hi = min(n, lo &+ per)
+            var i = lo
+            while i < hi {
+                let gi = g[i] * scale
+                let mi = b1 * m[i] + c1 * gi
+                let vi = b2 * v[i] + c2 * gi * gi
+                m[i] = mi
+                v[i] = vi
+                w[i] -= alpha * mi / (vi.squareRoot() + eps)
+                i &+= 1
+            }
+        }
+    }
+}
+
+func sumOfSquares(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
+    var s: Double = 0
+    for i in 0..<n { s += Double(p[i]) * Double(p[i]) }
+    return s
+}
+
+/// Keras-style L2 kernel regularisation: each parameter with λ > 0 adds λ·Σw² to the loss.
+public enum Regularizer {
+    /// Σ λ·Σw² over the parameters.
+    public static func loss(_ parameters: [Parameter]) -> Double {
+        parameters.reduce(0.0) { $1.l2 > 0 ? $0 + Double($1.l2) * sumOfSquares($1.value.data, $1.value.count) : $0 }
+    }
+
+    /// Adds the regulariser's gradient 2λw to each parameter's gradient.
+    public static func addGradients(_ parameters: [Parameter]) {
+        for p in parameters where p.l2 > 0 {
+            let k = 2 * p.l2, w = p.value.data, g = p.grad.data
+            for i in 0..<p.value.count { g[i] += k * w[i] }
+        }
+    }
+}
+
+/// Mean squared error over all elements, as Keras's `mse` averaged over a batch.
+public final class MSELoss {
+    private var grads: [Int: Tensor] = [:]
+
+    public init() {}
+
+    /// The loss mean((y − t)²); `target` holds y's element count in the same order.
+    public func loss(_ y: Tensor, _ target: UnsafePointer<Float>) -> Double {
+        precondition(y.isPlain, "MSE reads plain outputs")
+        var s: Double = 0
+        let p = y.data
+        for i in 0..<y.count { let d = Double(p[i]) - Double(target[i]); s += d * d }
+        return s / Double(y.count)
+    }
+
+    /// dLoss/dy = 2(y − t)/count, into a reused tensor.
+    public func gradient(_ y: Tensor, _ target: UnsafePointer<Float>) -> Tensor {
+        let g = grads[y.batch] ?? Tensor(shape: y.shape)
+        grads[y.batch] = g
+        let k = 2 / Float(y.count), p = y.data, d = g.data
+        for i in 0..<y.count { d[i] = k * (p[i] - target[i]) }
+        return g
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+
+/// Reader and writer for the safetensors format (float32 only): an 8-byte little-endian
+/// header length, a JSON header mapping names to dtype, shape and byte offsets (plus a
+/// string-to-string `__metadata__`), then the little-endian data.
+public enum SafeTensors {
+    /// One named tensor, values row-major.
+    public struct Entry: Equatable {
+        public var name: String
+        public var shape: [Int]
+        public var values: [Float]
+        public init(name: String, shape: [Int], values: [Float]) {
+            precondition(shape.reduce(1, *) == values.count, "\(name): shape \(shape) vs \(values.count) values")
+            self.name = name; self.shape = shape; self.values = values
+        }
+    }
+
+    /// Serialises entries (in the given order) and metadata.
+    public static func encode(_ entries: [Entry], metadata: [String: String]) throws -> Data {
+        var header: [String: Any] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var offset = 0
+        for e in entries {
+            let bytes = e.values.count * 4
+            header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+            offset += bytes
+        }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
+        while (json.count % 8) != 0 { json.append(0x20) }
+        var out = Data(capacity: 8 + json.count + offset)
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
+        out.append(json)
+        for e in entries {
+            e.values.withUnsafeBufferPointer { b in
+                // Float bit patterns to little-endian explicitly (a no-op on x86-64).
+                let le = b.map { $0.bitPattern.littleEndian }
+                le.withUnsafeBytes { out.append(contentsOf: $0) }
+            }
+        }
+        return out
+    }
+
+    /// Parses a safetensors file's bytes; only F32 tensors are accepted.
+    public static func decode(_ data: Data) throws -> (entries: [String: Entry], metadata: [String: String]) {
+        guard data.count >= 8 else { throw NeuralNetError.checkpoint("file shorter than its header length") }
+        let n = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard n <= UInt64(data.count - 8) else { throw NeuralNetError.checkpoint("header length \(n) beyond file") }
+        let start = data.startIndex
+        let headerData = data.subdata(in: (start + 8)..<(start + 8 + Int(n)))
+        guard let header = try JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
+            throw NeuralNetError.checkpoint("header is not a JSON object")
+        }
+        let base = start + 8 + Int(n)
+        var entries: [String: Entry] = [:]
+        var metadata: [String: String] = [:]
+        for (name, value) in header {
+            if name == "__metadata__" { metadata = value as? [String: String] ?? [:]; continue }
+            guard let d = value as? [String: Any], let dtype = d["dtype"] as? String,
+                  let shape = d["shape"] as? [Int], let offs = d["data_offsets"] as? [Int], offs.count == 2
+            else { throw NeuralNetError.checkpoint("malformed entry \(name)") }
+            guard dtype == "F32" else { throw NeuralNetError.checkpoint("\(name): dtype \(dtype), only F32 supported") }
+            let count = shape.reduce(1, *)
+            guard offs[1] - offs[0] == count * 4, base + offs[1] <= data.endIndex, offs[0] >= 0 else {
+                throw NeuralNetError.checkpoint("\(name): offsets \(offs) do not fit shape \(shape)")
+            }
+            var values = [Float](repeating: 0, count: count)
+            data.subdata(in: (base + offs[0])..<(base + offs[1])).withUnsafeBytes { raw in
+                for i in 0..<count {
+                    values[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+                }
+            }
+            entries[name] = Entry(name: name, shape: shape, values: values)
+        }
+        return (entries, metadata)
+    }
+
+    /// Writes atomically (temporary file, then rename) so a crash never leaves half a checkpoint.
+    public static func write(_ entries: [Entry], metadata: [String: String], to url: URL) throws {
+        try encode(entries, metadata: metadata).write(to: url, options: .atomic)
+    }
+
+    /// Reads a file written by `write` or by Python's `safetensors.numpy.save_file` (F32).
+    public static func read(_ url: URL) throws -> (entries: [String: Entry], metadata: [String: String]) {
+        try decode(Data(contentsOf: url))
+    }
+}
+
+/// Model checkpoints: parameters under their layer names in Keras's layouts, the model
+/// configuration as JSON in the metadata, and optionally Adam's state for resuming.
+public enum Checkpoint {
+    /// Metadata key holding the model configuration JSON.
+    public static let configKey = "config"
+
+    /// Saves the model's parameters (and Adam's moments and step count when given).
+    public static func save(_ net: Network, to url: URL, optimizer: Adam? = nil,
+                            extraMetadata: [String: String] = [:]) throws {
+        var entries: [SafeTensors.Entry] = []
+        for p in net.parameters { entries.append(.init(name: p.name, shape: p.kerasShape, values: p.read())) }
+        var meta = extraMetadata
+        meta["format"] = "galam-neuralnet-1"
+        meta[configKey] = try jsonString(net.config)
+        if let opt = optimizer {
+            meta["optimizer"] = try jsonString(["class": "Adam", "iterations": opt.iterations,
+                                                "learning_rate": Double(opt.learningRate), "beta_1": Double(opt.beta1),
+                                                "beta_2": Double(opt.beta2), "epsilon": Double(opt.epsilon)])
+            for p in net.parameters {
+                let zero = [Float](repeating: 0, count: p.count)
+                let m = p.m.map { Parameter.read($0, p.kerasMD, p.count) } ?? zero
+                let v = p.v.map { Parameter.read($0, p.kerasMD, p.count) } ?? zero
+                entries.append(.init(name: "optimizer/m/\(p.name)", shape: p.kerasShape, values: m))
+                entries.append(.init(name: "optimizer/v/\(p.name)", shape: p.kerasShape, values: v))
+            }
+        }
+        try SafeTensors.write(entries, metadata: meta, to: url)
+    }
+
+    /// Loads parameters (and Adam's state when `optimizer` is given) into a model built
+    /// with the same architecture; returns the checkpoint's metadata.
+    @discardableResult
+    public static func load(into net: Network, from url: URL, optimizer: Adam? = nil) throws -> [String: String] {
+        let (entries, meta) = try SafeTensors.read(url)
+        for p in net.parameters {
+            guard let e = entries[p.name] else { throw NeuralNetError.checkpoint("missing tensor \(p.name)") }
+            guard e.shape == p.kerasShape else {
+                throw NeuralNetError.checkpoint("\(p.name): shape \(e.shape), model wants \(p.kerasShape)")
+            }
+            p.write(e.values)
+        }
+        if let opt = optimizer {
+            guard let s = meta["optimizer"], let d = try JSONSerialization.jsonObject(with: Data(s.utf8)) as? [String: Any],
+                  let it = d["iterations"] as? Int
+            else { throw NeuralNetError.checkpoint("no optimizer state") }
+            opt.iterations = it
+            for p in net.parameters {
+                guard let m = entries["optimizer/m/\(p.name)"], let v = entries["optimizer/v/\(p.name)"] else {
+                    throw NeuralNetError.checkpoint("missing optimizer slots for \(p.name)")
+                }
+                if p.m == nil { p.m = Buffer(p.value.md); p.v = Buffer(p.value.md) }
+                Parameter.write(m.values, into: p.m!, p.kerasMD)
+                Parameter.write(v.values, into: p.v!, p.kerasMD)
+            }
+        }
+        return meta
+    }
+
+    static func jsonString(_ object: Any) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+}

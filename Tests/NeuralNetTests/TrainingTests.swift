@@ -1,0 +1,236 @@
+import Foundation
+import XCTest
+@testable import NeuralNet
+
+/// Optimiser, loss and regulariser against hand-written formulas; a small CNN learning a
+/// synthetic mapping; determinism; resume; checkpoints (including loading in Python).
+final class TrainingTests: XCTestCase {
+    func testAdamMatchesKerasFormula() {
+        let d = built(Dense("d", units: 3), [2])
+        let p = d.parameters[0]
+        var w = p.read().map(Double.init)
+        var m = [Double](repeating: 0, count: w.count), v = m
+        let opt = Adam(learningRate: 0.01)
+        for t in 1...3 {
+            let g = randomValues(w.count, seed: UInt64(40 + t))
+            Parameter.write(g, into: p.grad, p.kerasMD)
+            opt.step([p])
+            let alpha = 0.01 * (1 - pow(0.999, Double(t))).squareRoot() / (1 - pow(0.9, Double(t)))
+            for i in w.indices {
+                m[i] = 0.9 * m[i] + 0.1 * Double(g[i])
+                v[i] = 0.999 * v[i] + 0.001 * Double(g[i]) * Double(g[i])
+                w[i] -= alpha * m[i] / (v[i].squareRoot() + 1e-7)
+            }
+        }
+        for (a, b) in zip(p.read(), w) { XCTAssertEqual(Double(a), b, accuracy: 1e-6) }
+        XCTAssertEqual(opt.iterations, 3)
+    }
+
+    func testGlobalClipNormAndSchedule() {
+        let d = built(Dense("d", units: 2), [2])
+        let p = d.parameters[0]
+        let before = p.read()
+        Parameter.write([30, 40, 0, 0], into: p.grad, p.kerasMD)    // norm 50
+        let opt = Adam(learningRate: 1, globalClipNorm: 5)
+        var seen: [Int] = []
+        opt.schedule = { step in seen.append(step); return 0.5 }
+        opt.step([p])
+        // First Adam step moves each coordinate by ≈ lr·sign(g) whatever the scale; with
+        // clipping the moments hold the scaled gradient (3, 4).
+        let m = Parameter.read(p.m!, p.kerasMD, 4)
+        XCTAssertEqual(m[0], 0.3, accuracy: 1e-6)
+        XCTAssertEqual(m[1], 0.4, accuracy: 1e-6)
+        XCTAssertEqual(Double(before[0] - p.read()[0]), 0.5, accuracy: 1e-4)
+        XCTAssertEqual(seen, [0])
+    }
+
+    func testMSEAndL2() {
+        let y = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
+        let t: [Float] = [0, 2, 5, 3]
+        let mse = MSELoss()
+        XCTAssertEqual(mse.loss(y, t), (1 + 0 + 4 + 1) / 4.0, accuracy: 1e-9)
+        XCTAssertEqual(mse.gradient(y, t).values, [0.5, 0, -1, 0.5])
+        let d = built(Dense("d", units: 2, l2: 0.01), [2])
+        let w = d.parameters[0].read()
+        XCTAssertEqual(Regularizer.loss(d.parameters), 0.01 * w.reduce(0) { $0 + Double($1 * $1) }, accuracy: 1e-7)
+        Parameter.write([0, 0, 0, 0], into: d.parameters[0].grad, d.parameters[0].kerasMD)
+        Regularizer.addGradients(d.parameters)
+        for (g, x) in zip(d.parameters[0].readGrad(), w) { XCTAssertEqual(g, 0.02 * x, accuracy: 1e-7) }
+    }
+
+    /// Images 8×8×1 made of constant 2×2 blocks (so max pooling loses nothing); the target is
+    /// the centred sum of the four top-left blocks.
+    static func synthetic(_ n: Int, seed: UInt64) -> Dataset {
+        var r = SeededRNG(seed: seed)
+        var xs: [Float] = [], ys: [Float] = []
+        for _ in 0..<n {
+            let blocks = (0..<16).map { _ in r.nextFloat() }
+            xs += (0..<64).map { blocks[(($0 / 8) / 2) * 4 + ($0 % 8) / 2] }
+            ys.append(blocks[0] + blocks[1] + blocks[4] + blocks[5] - 2)
+        }
+        return Dataset(inputs: [xs], targets: ys, count: n)
+    }
+
+    static func smallCNN(seed: UInt64) -> Sequential {
+        Sequential(inputShape: [8, 8, 1], layers: [
+            Conv("conv", filters: 4, kernel: [3, 3], padding: .same, relu: true, l2: 1e-4),
+            MaxPool("pool", pool: [2, 2]),
+            Flatten("flatten"),
+            Dense("hidden", units: 16, relu: true),
+            Dropout("dropout", rate: 0.1),
+            Dense("out", units: 1),
+        ], seed: seed)
+    }
+
+    func trained(epochs: Int, seed: UInt64 = 7, resumeAt: Int? = nil) throws -> (Sequential, Trainer) {
+        let train = Self.synthetic(256, seed: 1), val = Self.synthetic(64, seed: 2)
+        var model = Self.smallCNN(seed: seed)
+        var trainer = Trainer(model: model, optimizer: Adam(learningRate: 1e-2), seed: seed, batchSize: 32)
+        if let stop = resumeAt {
+            try trainer.fit(train: train, validation: val, epochs: stop)
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("resume-\(UUID()).safetensors")
+            defer { try? FileManager.default.removeItem(at: url) }
+            try trainer.saveState(to: url)
+            model = Self.smallCNN(seed: seed &+ 99)    // fresh weights, to prove they are replaced
+            trainer = Trainer(model: model, optimizer: Adam(learningRate: 1e-2), seed: seed, batchSize: 32)
+            try trainer.restoreState(from: url)
+        }
+        try trainer.fit(train: train, validation: val, epochs: epochs)
+        return (model, trainer)
+    }
+
+    func testSmallCNNLearnsAndIsReproducible() throws {
+        let val = Self.synthetic(64, seed: 2)
+        let mean = val.targets.reduce(0, +) / Float(val.count)
+        let baseline = val.targets.reduce(0.0) { $0 + Double(($1 - mean) * ($1 - mean)) } / Double(val.count)
+        let (a, ta) = try trained(epochs: 25)
+        XCTAssertLessThan(ta.history.last!.validation, 0.05 * baseline, "history \(ta.history.map(\.validation))")
+        let (b, _) = try trained(epochs: 25)
+        XCTAssertEqual(a.parameters.map { $0.read() }, b.parameters.map { $0.read() }, "same seed, same weights")
+        let (c, tc) = try trained(epochs: 25, resumeAt: 11)
+        XCTAssertEqual(a.parameters.map { $0.read() }, c.parameters.map { $0.read() }, "resumed run differs")
+        XCTAssertEqual(ta.history, tc.history)
+    }
+
+    /// After the first step with a batch size, steps allocate no engine buffers.
+    func testSteadyStateAllocatesNothing() {
+        let data = Self.synthetic(64, seed: 1)
+        let trainer = Trainer(model: Self.smallCNN(seed: 1), optimizer: Adam(), seed: 1)
+        trainer.trainStep(data, Array(0..<32))
+        let live = Engine.liveBytes
+        Engine.resetPeak()
+        for k in 1...4 { trainer.trainStep(data, Array((k * 7)..<(k * 7 + 32))) }
+        XCTAssertEqual(Engine.liveBytes, live)
+        XCTAssertEqual(Engine.peakBytes, live)
+    }
+
+    func testKeepsBestByValidation() throws {
+        let train = Self.synthetic(64, seed: 1), val = Self.synthetic(32, seed: 2)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("best-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let trainer = Trainer(model: Self.smallCNN(seed: 5), optimizer: Adam(learningRate: 0.05), seed: 5)
+        trainer.bestCheckpoint = url
+        try trainer.fit(train: train, validation: val, epochs: 6)
+        let best = trainer.history.map(\.validation).min()!
+        XCTAssertEqual(trainer.bestValidation, best)
+        let reloaded = Self.smallCNN(seed: 6)
+        let meta = try Checkpoint.load(into: reloaded, from: url)
+        XCTAssertEqual(Trainer(model: reloaded, optimizer: Adam()).evaluate(val), best)
+        XCTAssertEqual(meta["epoch"], "\(trainer.history.firstIndex { $0.validation == best }! + 1)")
+    }
+
+    func testCheckpointRoundTripIsBitIdentical() throws {
+        let (a, _) = try trained(epochs: 2)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(a, to: url)
+        let b = Self.smallCNN(seed: 12345)
+        try Checkpoint.load(into: b, from: url)
+        let x = Tensor(shape: [5, 8, 8, 1], values: randomValues(320, seed: 9))
+        let ya = a.forward(x, training: false).values
+        let yb = b.forward(x, training: false).values
+        XCTAssertEqual(ya.map(\.bitPattern), yb.map(\.bitPattern))
+        XCTAssertEqual(a.output(of: "hidden", for: x).shape, [5, 16])
+    }
+
+    /// Python's reference reader must see our names, shapes and values. Fails (not skips)
+    /// without python3 + safetensors, which CI installs.
+    func testCheckpointLoadsInPythonSafetensors() throws {
+        let model = Self.smallCNN(seed: 3)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("py-\(UUID()).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Checkpoint.save(model, to: url)
+        let k = model.parameters[0].read()
+        let script = """
+        import sys, json
+        from safetensors.numpy import load_file
+        from safetensors import safe_open
+        t = load_file(sys.argv[1])
+        print(json.dumps({k: list(v.shape) for k, v in t.items()}))
+        print(repr(float(t["conv/kernel"][2, 1, 0, 3])))
+        with safe_open(sys.argv[1], framework="numpy") as f:
+            print(json.loads(f.metadata()["config"])["layers"][0]["type"])
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, url.path]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        p.waitUntilExit()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(p.terminationStatus, 0, out)
+        let lines = out.split(separator: "\n").map(String.init)
+        guard lines.count == 3 else { return XCTFail(out) }
+        let shapes = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as! [String: [Int]]
+        XCTAssertEqual(shapes, ["conv/kernel": [3, 3, 1, 4], "conv/bias": [4], "hidden/kernel": [64, 16],
+                                "hidden/bias": [16], "out/kernel": [16, 1], "out/bias": [1]])
+        // Keras layout kh×kw×in×out: element [2,1,0,3] sits at ((2·3+1)·1+0)·4+3.
+        XCTAssertEqual(Float(lines[1])!, k[((2 * 3 + 1) * 1 + 0) * 4 + 3])
+        XCTAssertEqual(lines[2], "Conv2D")
+    }
+}
+
+/// The whole Sequential chain (conv → pool → flatten → dense) against finite differences of
+/// the MSE loss, so the layers' gradients are also checked to compose.
+final class ModelGradientTests: XCTestCase {
+    func testSequentialGradients() {
+        let model = Sequential(inputShape: [6, 6, 2], layers: [
+            // 16 channels: oneDNN picks blocked layouts, so Flatten's conversion is exercised.
+            Conv("c1", filters: 16, kernel: [3, 3], padding: .same, relu: true),
+            Conv("c2", filters: 16, kernel: [3, 3]),
+            MaxPool("p", pool: [2, 2]),
+            Flatten("f"),
+            Dense("d1", units: 5, relu: true),
+            Dense("d2", units: 2),
+        ], seed: 4)
+        let x = Tensor(shape: [3, 6, 6, 2], values: randomValues(216, seed: 5))
+        let t = randomValues(6, seed: 6)
+        let mse = MSELoss()
+        // The loss, with a hash of every layer's zero pattern (ReLU kinks, see checkGradient).
+        func loss() -> (Double, Int) {
+            var h = Hasher()
+            var a = x
+            for l in model.layers {
+                a = l.forward(a, training: true)
+                for i in 0..<a.count { h.combine(a.data[i] == 0) }
+            }
+            return (mse.loss(a, t), h.finalize())
+        }
+        let y = model.forward(x, training: true)
+        XCTAssertFalse(model.layers[0].forward(x, training: true).isPlain, "expected a blocked activation layout")
+        _ = model.forward(x, training: true)
+        model.backward(mse.gradient(y, t))
+        for p in model.parameters {
+            let g = p.readGrad()
+            var w = p.read()
+            checkGradient(p.name, count: p.count, analytic: g.map { $0 * 1000 }, probe: { i, d in
+                let old = w[i]; w[i] = old + d; p.write(w)
+                defer { w[i] = old; p.write(w) }
+                let (l, k) = loss()
+                return (l * 1000, k)
+            }, h: 2e-3)   // smaller step: max-pool winners can swap within ±1e-2
+        }
+    }
+}
