@@ -1,0 +1,93 @@
+import Foundation
+import NeuralNet
+import SurveyIO
+
+/// Trains one network as one stage of the pipeline, cached on disk under a hash of
+/// everything that determines its result, and resumable: the trainer's full state is saved
+/// (atomically) after every epoch, so an interrupted run continues where it stopped and ends
+/// with the same weights as an uninterrupted one.
+///
+/// Folder `<root>/<name>-<hash12>/`: `state.safetensors` (resume), `best.safetensors` (best
+/// validation loss, the weights later stages use), `history.json`, `done`.
+public struct StageRunner {
+    public var root: String
+    public var showProgress = true
+
+    public init(root: String) { self.root = root }
+
+    /// Result of a stage.
+    public struct Outcome {
+        public var directory: String
+        public var history: [EpochLoss]
+        public var bestValidation: Double
+        public var learningRate: Float
+    }
+
+    /// Hash of a stage's identity (name, configuration, inputs).
+    public static func key(_ parts: [String]) -> String {
+        String(Provenance.sha256(Data(parts.joined(separator: "\u{1F}").utf8)).prefix(12))
+    }
+
+    /// Trains `makeModel()` (or loads the finished stage) and leaves the best weights in the
+    /// returned model.
+    public func run(name: String, label: String, key parts: [String], makeModel: () -> Network,
+                    train: Dataset, validation: Dataset, epochs: Int, learningRate: Float, batchSize: Int,
+                    seed: UInt64) throws -> (model: Network, outcome: Outcome) {
+        let dir = root + "/\(name)-\(Self.key(parts + ["lr=\(learningRate)", "epochs=\(epochs)", "batch=\(batchSize)", "seed=\(seed)"]))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let model = makeModel()
+        let best = URL(fileURLWithPath: dir + "/best.safetensors"), state = URL(fileURLWithPath: dir + "/state.safetensors")
+        let fm = FileManager.default
+        if fm.fileExists(atPath: dir + "/done") {
+            try Checkpoint.load(into: model, from: best)
+            let history = try JSONDecoder().decode([EpochLoss].self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/history.json")))
+            let bestVal = history.map(\.validation).min() ?? .nan
+            if showProgress { printError("\(label): cached (\(history.count) epochs, best validation \(String(format: "%.5g", bestVal))) in \(dir)") }
+            return (model, Outcome(directory: dir, history: history, bestValidation: bestVal, learningRate: learningRate))
+        }
+        let trainer = Trainer(model: model, optimizer: Adam(learningRate: learningRate), seed: seed, batchSize: batchSize)
+        // Best weights go to a temporary name and are renamed, so `best` is never half-written.
+        let bestTmp = URL(fileURLWithPath: dir + "/.best.tmp.safetensors")
+        trainer.bestCheckpoint = bestTmp
+        if fm.fileExists(atPath: state.path) {
+            try trainer.restoreState(from: state)
+            if showProgress { printError("\(label): resuming after epoch \(trainer.epoch) from \(state.path)") }
+        }
+        let start = Date()
+        let startEpoch = trainer.epoch
+        try trainer.fit(train: train, validation: validation, epochs: epochs) { e, loss in
+            if fm.fileExists(atPath: bestTmp.path) { rename(bestTmp.path, best.path) }
+            try? AtomicFile.produce(state.path) { try trainer.saveState(to: URL(fileURLWithPath: $0)) }
+            guard showProgress else { return }
+            let done = e + 1 - startEpoch, perEpoch = Date().timeIntervalSince(start) / Double(max(done, 1))
+            printError(String(format: "%@: epoch %d/%d  train %.5g  validation %.5g  %.1f s/epoch  ETA %.0f s", label, e + 1, epochs,
+                              loss.train, loss.validation, perEpoch, perEpoch * Double(epochs - e - 1)))
+        }
+        if fm.fileExists(atPath: bestTmp.path) { rename(bestTmp.path, best.path) }
+        try Checkpoint.load(into: model, from: best)
+        try AtomicFile.write(try JSONEncoder().encode(trainer.history), to: dir + "/history.json")
+        try AtomicFile.write("done\n", to: dir + "/done")
+        return (model, Outcome(directory: dir, history: trainer.history, bestValidation: trainer.bestValidation, learningRate: learningRate))
+    }
+}
+
+/// Batched inference: the model's output (or a named layer's) for `count` samples whose
+/// inputs are back to back in `inputs` (one array per model input).
+public func infer(_ model: Network, inputs: [[Float]], count: Int, layer: String? = nil, batch: Int = 256) -> [Float] {
+    var out: [Float] = []
+    let per = inputs.map { $0.count / max(count, 1) }
+    var start = 0
+    while start < count {
+        let n = min(batch, count - start)
+        let xs = zip(inputs, zip(per, model.inputShapes)).map { a, ps in
+            Tensor(shape: [n] + ps.1, values: Array(a[(start * ps.0)..<((start + n) * ps.0)]))
+        }
+        if let layer, let seq = model as? Sequential {
+            out += seq.output(of: layer, for: xs[0]).values
+        } else {
+            out += model.forward(xs, training: false).values
+        }
+        start += n
+    }
+    return out
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// How the paper's staged training runs. Defaults follow the authors' code
+/// (architecture.md): Adam, MSE, L2 where they put it, batch 32, 100 epochs, learning rates
+/// 1e-4 for M1, M3, M4 and 1e-3 for M2.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    /// M4's fusion: `learned` trains the attention projections with the regressor (the paper's
+    /// text); `frozen` applies the untrained attention once and trains only the regressor on
+    /// per-sample min–max normalised fused vectors (the authors' code).
+    public enum Fusion: String, Codable, CaseIterable, Sendable { case learned, frozen }
+
+    public var epochs = 100
+    public var batchSize = 32
+    public var seed: UInt64 = 1
+    public var learningRates: [String: Float] = ["m1": 1e-4, "m2": 1e-3, "m3": 1e-4, "m4": 1e-4]
+    /// When set, each stage is trained at every rate and the best by validation loss is kept
+    /// (the paper's grid search).
+    public var learningRateGrid: [Float]?
+    /// Which fusions to train; the first is the model `predict` uses.
+    public var fusions: [Fusion] = [.learned, .frozen]
+    /// LayerNormalization ε of the fusion (Keras default 1e-3; one variant of the authors' code 1e-6).
+    public var layerNormEpsilon: Float = 1e-3
+    /// M2 outputs below this are set to 0 after prediction, as the authors did.
+    public var simulatedFeatureFloor: Float = 1e-4
+
+    public init() {}
+
+    public func learningRate(_ stage: String) -> Float { learningRates[stage] ?? 1e-4 }
+}

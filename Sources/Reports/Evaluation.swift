@@ -1,0 +1,98 @@
+import Foundation
+import GalAM
+import SurveyIO
+
+/// `galam evaluate`: the paper's metrics on the test split for every model in a trained
+/// model folder (against the labels, and against the simulation truth when known), the SD
+/// per S/N bin, and the mean R² between M2's simulated and M1's real spectral features.
+public struct Evaluation: Codable {
+    /// Display names, in Table 1's order.
+    public static let displayNames: [String: String] = [
+        "multimodal_learned": "MMLforGalAM (learned fusion)", "multimodal_frozen": "MMLforGalAM (frozen fusion, authors' code)",
+        "image_only": "image-only (M3)", "spectra_only": "spectra-only (M1)", "with_real_spectra": "MMLforGalAM with real spectra",
+    ]
+
+    public struct ModelMetrics: Codable {
+        public var model: String
+        public var age: RegressionMetrics
+        public var metallicity: RegressionMetrics
+        public var ageVsTruth: RegressionMetrics?
+        public var metallicityVsTruth: RegressionMetrics?
+        /// SD of Δ per S/N bin (bin label → [age, [M/H]]), NaN where a bin is empty.
+        public var sdPerSNRBin: [String: [Double]]
+    }
+
+    public var tool = "galam \(GalAMVersion.string)"
+    public var split = "test"
+    public var testCount: Int
+    public var models: [ModelMetrics]
+    /// Mean over test galaxies of R²(simulated features, real features).
+    public var meanFeatureR2: Double?
+
+    /// Reads `predictions.csv` (and the feature arrays) of a model folder.
+    public init(modelDirectory dir: String) throws {
+        let p = try Catalog(contentsOf: dir + "/predictions.csv")
+        let split = try p.column("split")
+        let test = split.indices.filter { split[$0] == "test" }
+        guard !test.isEmpty else { throw SurveyIOError(path: dir + "/predictions.csv", reason: "no test galaxies") }
+        func col(_ name: String) throws -> [Double] { try p.column(name).map { Double($0) ?? .nan } }
+        let age = try col("log_age"), mh = try col("mh"), snr = try col("snr_r")
+        let tAge = try col("truth_log_age"), tMh = try col("truth_mh")
+        let hasTruth = test.allSatisfy { tAge[$0].isFinite }
+        testCount = test.count
+        models = try Predictions.modelNames(p).sorted { Self.order($0) < Self.order($1) }.map { name in
+            let pa = try col(name + "_log_age"), pm = try col(name + "_mh")
+            func m(_ pred: [Double], _ truth: [Double], _ rows: [Int]) -> RegressionMetrics {
+                RegressionMetrics(predicted: rows.map { pred[$0] }, truth: rows.map { truth[$0] })
+            }
+            var bins: [String: [Double]] = [:]
+            for b in SNRBin.paper {
+                let rows = test.filter { b.contains(snr[$0]) }
+                bins[b.label] = rows.isEmpty ? [.nan, .nan] : [m(pa, age, rows).sd, m(pm, mh, rows).sd]
+            }
+            return ModelMetrics(model: name, age: m(pa, age, test), metallicity: m(pm, mh, test),
+                                ageVsTruth: hasTruth ? m(pa, tAge, test) : nil, metallicityVsTruth: hasTruth ? m(pm, tMh, test) : nil,
+                                sdPerSNRBin: bins)
+        }
+        if FileManager.default.fileExists(atPath: dir + "/features_m1.npy") {
+            let real = try MappedNPY<Float>(path: dir + "/features_m1.npy"), sim = try MappedNPY<Float>(path: dir + "/features_m2.npy")
+            let r2 = test.map { coefficientOfDetermination(predicted: sim.row($0).map(Double.init), truth: real.row($0).map(Double.init)) }
+            meanFeatureR2 = r2.reduce(0, +) / Double(r2.count)
+        }
+    }
+
+    static func order(_ name: String) -> Int {
+        ["multimodal_learned", "multimodal_frozen", "image_only", "spectra_only", "with_real_spectra"].firstIndex(of: name) ?? 99
+    }
+
+    /// Table 1 of the paper, as rows: model, then MSE, MAE, bias, SD for age and [M/H].
+    public func table(vsTruth: Bool = false) -> (header: [String], rows: [[String]]) {
+        let header = ["model", "age MSE", "age MAE", "age bias", "age SD", "[M/H] MSE", "[M/H] MAE", "[M/H] bias", "[M/H] SD"]
+        let rows: [[String]] = models.compactMap { m in
+            guard let a = vsTruth ? m.ageVsTruth : m.age, let z = vsTruth ? m.metallicityVsTruth : m.metallicity else { return nil }
+            return [Self.displayNames[m.model] ?? m.model] + [a.mse, a.mae, a.bias, a.sd, z.mse, z.mae, z.bias, z.sd].map { String(format: "%.4f", $0) }
+        }
+        return (header, rows)
+    }
+
+    /// Writes metrics.json and metrics.md.
+    public func write(to dir: String) throws {
+        try Provenance.writeJSON(self, to: dir + "/metrics.json")
+        var md = "# GalAM metrics on the test split (\(testCount) galaxies)\n\nAgainst the labels (dex):\n\n"
+        let t = table()
+        md += HTMLReport.markdownTable(header: t.header, rows: t.rows)
+        if models.first?.ageVsTruth != nil {
+            let u = table(vsTruth: true)
+            md += "\nAgainst the simulation truth (dex):\n\n" + HTMLReport.markdownTable(header: u.header, rows: u.rows)
+        }
+        md += "\nSD (age / [M/H], dex) per r-band S/N bin:\n\n"
+        md += HTMLReport.markdownTable(header: ["model"] + SNRBin.paper.map(\.label), rows: models.map { m in
+            [Self.displayNames[m.model] ?? m.model] + SNRBin.paper.map { b in
+                let v = m.sdPerSNRBin[b.label] ?? [.nan, .nan]
+                return v[0].isFinite ? String(format: "%.3f / %.3f", v[0], v[1]) : "—"
+            }
+        })
+        if let r2 = meanFeatureR2 { md += String(format: "\nMean R² of M2's simulated vs M1's real spectral features: %.4f\n", r2) }
+        try AtomicFile.write(md, to: dir + "/metrics.md")
+    }
+}
