@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS"]),
         // The paper's networks, datasets and splits, staged training, prediction.
         .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "NeuralNet"]),
-        .target(name: "Reports", dependencies: ["SurveyIO", "NeuralNet", "GalAM"]),
+        .target(name: "Reports", dependencies: ["SurveyIO", "StellarPops", "MockSurvey", "NeuralNet", "GalAM"]),
         .executableTarget(name: "galam",
                           dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "NeuralNet", "GalAM", "Reports", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -18,6 +18,8 @@ public final class LabeledDataset {
     public let snr: [Double]
     /// Simulation truth when the dataset was prepared with `--truth`.
     public let truth: [[Double]]?
+    /// Bands kept by the image stage (from manifest.json), e.g. "gri".
+    public let bands: String
 
     public init(directory: String) throws {
         self.directory = directory
@@ -33,6 +35,8 @@ public final class LabeledDataset {
         snr = try labels.column("snr_r").map { Double($0) ?? .nan }
         let ta = try labels.column("truth_log_age"), tm = try labels.column("truth_mh")
         truth = ta.allSatisfy({ !$0.isEmpty }) ? zip(ta, tm).map { [Double($0) ?? .nan, Double($1) ?? .nan] } : nil
+        let manifest = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/manifest.json")))) as? [String: Any]
+        bands = manifest?["bands"] as? String ?? "gri"
         guard spectra.shape.first == labels.count, images.shape.first == labels.count, images.shape.count == 4 else {
             throw SurveyIOError(path: directory, reason: "spectra.npy \(spectra.shape), images.npy \(images.shape) and labels.csv (\(labels.count) rows) disagree")
         }

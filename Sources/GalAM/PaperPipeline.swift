@@ -119,7 +119,7 @@ public struct PaperPipeline {
         try Predictions.write(data: data, scaler: scaler, models: models, to: result.predictionsPath)
         try Self.saveFeatures(f1, f2, data: data, to: modelDirectory)
         let info = ModelInfo(tool: "galam \(GalAMVersion.string)", imageSize: size, channels: ch,
-                             bands: ch == 3 ? "gri" : "\(ch) bands", spectrumLength: len, scaler: scaler, config: config,
+                             bands: data.bands, spectrumLength: len, scaler: scaler, config: config,
                              checkpoints: checkpoints, dataset: data.directory)
         try Provenance.writeJSON(info, to: modelDirectory + "/model.json")
         try Provenance.writeJSON(result.histories.map { StageHistory(stage: $0.name, learningRate: $0.learningRate, epochs: $0.history) },

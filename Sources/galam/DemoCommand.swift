@@ -1,36 +1,56 @@
 import ArgumentParser
 import Foundation
-import Spectra
-import StellarPops
-import SurveyIO
+import NeuralNet
+import Reports
 
-/// `galam demo`: the main job on built-in defaults. For now it runs the spectra stage on the
-/// real SDSS fixtures and loads the paper's SSP grid; later stages extend it.
+/// `galam demo`: the main job on built-in defaults.
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the pipeline on built-in defaults and print where the results are.",
+        abstract: "Simulate a small survey, label, prepare, train, evaluate, report and predict — end to end.",
         discussion: """
-        Runs the spectra stage on the four real SDSS galaxies shipped beside the project
-        (../shared/fixtures/sdss) and checks the paper's 36-SSP template grid in the cache.
+        Simulates --galaxies SDSS-like galaxies (plus --held-out more that are used only for
+        prediction from images), fits their labels from the spectra (`fit-labels`), prepares a
+        --size px dataset, trains every stage for --epochs epochs, evaluates (report.html) and
+        predicts the held-out galaxies from their images alone, comparing with the truth.
+        Needs the SSP templates (`galam templates fetch`).
 
-        Example:
-          galam demo --out out/demo
+        Examples:
+          galam demo
+          galam demo --out out/demo --galaxies 3000 --epochs 20
         """)
 
-    @Option(help: "Folder with catalog.csv and spectra/ (the SDSS fixtures by default).")
-    var data = "../shared/fixtures/sdss"
+    @Option(help: "Output folder.") var out = "out/demo"
+    @Option(help: "Galaxies in the training survey.") var galaxies = 1500
+    @Option(name: .customLong("held-out"), help: "Extra galaxies predicted from images alone.") var heldOut = 200
+    @Option(help: "Image size of the dataset (≥ 46: M2's valid convolutions need it).") var size = 64
+    @Option(help: "Epochs per training stage.") var epochs = 8
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Less output.") var quiet = false
 
-    @Option(help: "Output folder.")
-    var out = "out/demo"
+    func validate() throws {
+        if size < 46 { throw ValidationError("--size must be at least 46 (M2's four valid 3×3 convolutions and 2×2 pools)") }
+    }
 
     func run() throws {
-        let job = PrepareSpectraJob(catalogPath: data + "/catalog.csv", spectraDirectory: data + "/spectra",
-                                    outputDirectory: out + "/spectra")
+        Engine.threads = max(1, threads)
+        var job = DemoJob(outputDirectory: out)
+        job.galaxies = galaxies
+        job.heldOut = heldOut
+        job.imageSize = size
+        job.epochs = epochs
+        job.seed = seed
+        job.threads = max(1, threads)
+        job.showProgress = !quiet
         let s = try job.run()
-        print("spectra: \(s.accepted) of \(s.total) accepted → \(out)/spectra/spectra.npy [\(s.accepted) × \(job.stage.preprocessing.grid.count)]")
-        let grid = try SSPGrid.load(.miles, selection: .paper)
-        print("templates: \(grid.fluxes.count) MILES SSPs (\(grid.agesGyr.count) ages × \(grid.metallicities.count) [M/H]) from the cache")
-        print("demo finished; outputs in \(out)/")
+        let t = s.metrics.table()
+        print("\nTest split (\(s.metrics.testCount) galaxies), against the fit-labels labels (dex):")
+        print("| " + t.header.joined(separator: " | ") + " |")
+        for r in t.rows { print("| " + r.joined(separator: " | ") + " |") }
+        print(String(format: "\nHeld-out galaxies predicted from images alone: %d of %d; SD against the truth: %.3f dex (log age), %.3f dex ([M/H])",
+                     s.heldOutPredicted, job.heldOut, s.heldOutSD[0], s.heldOutSD[1]))
+        print("Timings: " + s.seconds.map { String(format: "%@ %.0f s", $0.0, $0.1) }.joined(separator: "; "))
+        print("Report: \(s.reportPath)")
     }
 }

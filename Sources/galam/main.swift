@@ -13,7 +13,7 @@ struct Galam: ParsableCommand {
           galam prepare-images --catalog cat.csv --images images/ --out prepared/
         """,
         version: GalAMVersion.string,
-        subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, EvaluateCommand.self,
+        subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
                       FitLabelsCommand.self, TemplatesCommand.self, BenchCommand.self, MontageCommand.self,
                       PlotSpectraCommand.self, VersionCommand.self])
 }

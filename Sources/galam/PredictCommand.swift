@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import GalAM
+import NeuralNet
+
+/// `galam predict`: ages and metallicities for new galaxies.
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Predict log age and [M/H] from gri images (M2 + M3 + M4), or from spectra where given (M1).",
+        discussion: """
+        Images go through the same pre-processing as training (mask, blend rejection, crop,
+        resize, bands from the model); rejected inputs are listed with the reason. With
+        --spectra, galaxies whose spectrum passes the spectra stage use the spectra-only
+        model. Streams in batches (constant memory); prints images/s at the end. Output: CSV,
+        or a FITS table (binary table PREDICTIONS) when --out ends in .fits.
+
+        Examples:
+          galam predict --model model/ --images cutouts/ --out predictions.csv
+          galam predict --model model/ --catalog cat.csv --images images/ --spectra spectra/ --out predictions.fits
+        """)
+
+    @Option(help: "Model folder from `galam train`.") var model: String
+    @Option(help: "Folder of JPEG cutouts.") var images: String
+    @Option(help: "Catalog with image_file (and spec_file) columns; default: every JPEG in --images.") var catalog: String?
+    @Option(help: "Folder of spec-*.fits files (needs --catalog).") var spectra: String?
+    @Option(help: "Output CSV or .fits file.") var out: String
+    @Option(name: .customLong("batch-size"), help: "Galaxies per batch.") var batchSize = 256
+    @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "No progress line.") var quiet = false
+
+    func validate() throws {
+        if spectra != nil && catalog == nil { throw ValidationError("--spectra needs --catalog (to pair images with spectra)") }
+    }
+
+    func run() throws {
+        Engine.threads = max(1, threads)
+        var job = PredictJob(modelDirectory: model, imagesDirectory: images, catalogPath: catalog, spectraDirectory: spectra, outputPath: out)
+        job.batchSize = max(1, batchSize)
+        job.threads = max(1, threads)
+        job.showProgress = !quiet
+        let s = try job.run()
+        print(String(format: "predict: %d of %d galaxies predicted in %.1f s (%.1f images/s, pre-processing included) → %@",
+                     s.predicted, s.total, s.seconds, s.imagesPerSecond, out))
+    }
+}
