@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
         .testTarget(name: "GalAMTests", dependencies: ["GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],

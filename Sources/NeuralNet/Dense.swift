@@ -15,6 +15,7 @@ public final class Dense: Layer {
     private var inF = 0
     private var plans: [Int: Plan] = [:]
     private var lastPlan: Plan?
+    private var inConforms: [Int: Conform] = [:]
 
     private let kernelKerasShape: [Int]?
     private let biasKerasShape: [Int]?
@@ -57,7 +58,7 @@ public final class Dense: Layer {
         var dx: Tensor?
         var bwdWeights: Prim?
         var gradReorder: Reorder?
-        let inConform = Conform(), dyConform = Conform()
+        let dyConform = Conform()
         init(fwdPD: dnnl_primitive_desc_t, fwd: Prim, y: Tensor, input: Buffer) {
             self.fwdPD = fwdPD; self.fwd = fwd; self.y = y; self.input = input
         }
@@ -66,7 +67,9 @@ public final class Dense: Layer {
 
     private func plan(for xIn: Tensor) -> Plan {
         // Dense reads plain rows; a blocked input (not produced by our models) is reordered.
-        let x = (plans[xIn.batch]?.inConform ?? Conform()).apply(xIn, Tensor.descriptor(xIn.shape))
+        let conform = inConforms[xIn.batch] ?? Conform()
+        inConforms[xIn.batch] = conform
+        let x = conform.apply(xIn, Tensor.descriptor(xIn.shape))
         if let p = plans[x.batch] {
             if p.input !== x.buffer { p.fwd.set(DNNL_ARG_SRC, x.buffer); p.input = x.buffer }
             return p

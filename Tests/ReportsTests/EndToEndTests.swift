@@ -1,0 +1,93 @@
+import Foundation
+import GalAM
+import MockSurvey
+import Reports
+import SurveyIO
+import TestSupport
+import XCTest
+
+/// The whole pipeline on a tiny simulated survey: simulate → prepare → train every stage →
+/// evaluate → report → predict from images alone. Labels come from the simulation truth here
+/// (the fitter has its own tests and is slow in debug builds). Images are 48 px: M2's four
+/// valid 3×3 convolutions with 2×2 pools need at least 46.
+final class EndToEndTests: XCTestCase {
+    static let root = Fixtures.scratchDirectory("e2e")
+    static let dataset: String = {
+        var sim = SimulateJob(count: 200, outputDirectory: root + "/mock", seed: 21)
+        sim.imageSize = 64
+        sim.showProgress = false
+        _ = try! sim.run()
+        var prep = DatasetBuilder(catalogPath: root + "/mock/catalog.csv", spectraDirectory: root + "/mock/spectra",
+                                  imagesDirectory: root + "/mock/images", labelsPath: root + "/mock/truth.csv", outputDirectory: root + "/data")
+        prep.truthPath = root + "/mock/truth.csv"
+        prep.images.size = 48
+        prep.showProgress = false
+        _ = try! prep.run()
+        return root + "/data"
+    }()
+
+    func train(epochs: Int, fusions: [TrainingConfig.Fusion], into dir: String) throws {
+        var c = TrainingConfig()
+        c.epochs = epochs
+        c.fusions = fusions
+        var p = PaperPipeline(data: try LabeledDataset(directory: Self.dataset), modelDirectory: dir, config: c)
+        p.showProgress = false
+        _ = try p.run()
+    }
+
+    func testEveryArtefactExistsAndMetricsAreFinite() throws {
+        let model = Self.root + "/model"
+        try train(epochs: 2, fusions: [.learned, .frozen], into: model)
+        let report = try ModelReport.write(modelDirectory: model)
+        for f in ["model.json", "predictions.csv", "training.json", "features_m1.npy", "features_m2.npy", "metrics.json", "metrics.md",
+                  "report.html", "figures/loss.svg", "figures/pred-multimodal_learned-age.svg", "figures/sd-per-snr.svg", "figures/features.svg",
+                  "figures/labels-age.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: model + "/" + f), f)
+        }
+        XCTAssertTrue(try String(contentsOfFile: report, encoding: .utf8).contains("<svg"))
+        let e = try Evaluation(modelDirectory: model)
+        XCTAssertEqual(Set(e.models.map(\.model)), ["multimodal_learned", "multimodal_frozen", "image_only", "spectra_only", "with_real_spectra"])
+        for m in e.models {
+            for r in [m.age, m.metallicity, m.ageVsTruth!, m.metallicityVsTruth!] {
+                XCTAssertTrue([r.mse, r.mae, r.bias, r.sd].allSatisfy(\.isFinite), m.model)
+            }
+        }
+        XCTAssertTrue(e.meanFeatureR2?.isFinite ?? false)
+
+        // Training again finds every stage cached and gives the same predictions.
+        let before = try Data(contentsOf: URL(fileURLWithPath: model + "/predictions.csv"))
+        try train(epochs: 2, fusions: [.learned, .frozen], into: model)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model + "/predictions.csv")), before)
+
+        // Prediction from images alone, for every cutout of the survey (rejections listed).
+        var job = PredictJob(modelDirectory: model, imagesDirectory: Self.root + "/mock/images", catalogPath: nil,
+                             spectraDirectory: nil, outputPath: Self.root + "/pred.csv")
+        job.showProgress = false
+        let s = try job.run()
+        XCTAssertEqual(s.total, 200)
+        let pred = try Catalog(contentsOf: Self.root + "/pred.csv")
+        XCTAssertEqual(pred.count, 200)
+        let ok = try pred.column("accepted"), age = try pred.column("log_age"), reason = try pred.column("reject_reason")
+        XCTAssertEqual(ok.filter { $0 == "true" }.count, s.predicted)
+        for k in 0..<200 { XCTAssertEqual(ok[k] == "true", Double(age[k])?.isFinite ?? false); XCTAssertEqual(ok[k] == "true", reason[k].isEmpty) }
+    }
+
+    /// M4 learns: on the test split it beats predicting the training mean (MSE of both labels).
+    func testMultiModalBeatsTheTrainingMean() throws {
+        let model = Self.root + "/model-learning"
+        try train(epochs: 12, fusions: [.frozen], into: model)
+        let p = try Catalog(contentsOf: model + "/predictions.csv")
+        let split = try p.column("split")
+        func col(_ n: String) throws -> [Double] { try p.column(n).map { Double($0)! } }
+        let test = split.indices.filter { split[$0] == "test" }, train = split.indices.filter { split[$0] == "train" }
+        var modelMSE = 0.0, meanMSE = 0.0
+        for (label, pred) in [("log_age", "multimodal_frozen_log_age"), ("mh", "multimodal_frozen_mh")] {
+            let y = try col(label), yp = try col(pred)
+            let mean = train.map { y[$0] }.reduce(0, +) / Double(train.count)
+            let range = (y.max()! - y.min()!)
+            modelMSE += test.map { pow((yp[$0] - y[$0]) / range, 2) }.reduce(0, +)
+            meanMSE += test.map { pow((mean - y[$0]) / range, 2) }.reduce(0, +)
+        }
+        XCTAssertLessThan(modelMSE, 0.9 * meanMSE, "M4 \(modelMSE) vs training mean \(meanMSE) (scaled squared errors, test split)")
+    }
+}
