@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -34,9 +34,18 @@ public struct ImageStage: Codable, Equatable, Sendable {
     /// Output side in pixels.
     public var size: Int
     public var bands: Bands
+    /// Where blend detection takes its background and RMS from. `.unmasked` (default): the
+    /// cutout before masking, detection then runs on the masked pixels only. `.masked`: the
+    /// masked image itself, as the authors' script did; its boxes are mostly black, so the
+    /// RMS (and the detection threshold) is 0 and deblending levels start near 0.
+    public var detectionNoise: DetectionNoise
+
+    public enum DetectionNoise: String, Codable, Sendable, CaseIterable { case unmasked, masked }
 
     public init(threshold: IterativeThreshold = .paper, ellipseScale: Double = 1.5, minContourPoints: Int = 5,
-                detector: SourceDetector = .paper, size: Int = 128, bands: Bands = .gri) {
+                detector: SourceDetector = .paper, size: Int = 128, bands: Bands = .gri,
+                detectionNoise: DetectionNoise = .unmasked) {
+        self.detectionNoise = detectionNoise
         self.threshold = threshold
         self.ellipseScale = ellipseScale
         self.minContourPoints = minContourPoints
@@ -69,7 +78,13 @@ public struct ImageStage: Codable, Equatable, Sendable {
             outcome.ellipse = ellipse
             let masked = mask(image, outside: ellipse)
             outcome.masked = masked
-            let found = try detector.detect(Greyscale.convert(masked))
+            let found: SourceDetector.Result
+            switch detectionNoise {
+            case .masked:
+                found = try detector.detect(Greyscale.convert(masked))
+            case .unmasked:
+                found = try detector.detect(grey, inside: inside(ellipse, width: grey.width, height: grey.height))
+            }
             outcome.sources = found.sources
             if found.sourceCount == 0 { throw ImagingRejection.noSource }
             if found.sourceCount > 1 { throw ImagingRejection.blended }
@@ -106,13 +121,19 @@ public struct ImageStage: Codable, Equatable, Sendable {
     /// The image with every pixel outside the ellipse (axes × `ellipseScale`) set to black.
     public func mask(_ image: RGBImage, outside e: Ellipse) -> RGBImage {
         var out = image
-        for y in 0..<image.height {
-            for x in 0..<image.width where !e.contains(x: Double(x), y: Double(y), scale: ellipseScale) {
-                let i = (y * image.width + x) * 3
-                out.pixels[i] = 0; out.pixels[i + 1] = 0; out.pixels[i + 2] = 0
-            }
+        for (i, keep) in inside(e, width: image.width, height: image.height).enumerated() where !keep {
+            out.pixels[3 * i] = 0; out.pixels[3 * i + 1] = 0; out.pixels[3 * i + 2] = 0
         }
         return out
+    }
+
+    /// Per pixel, row-major: inside the ellipse with axes × `ellipseScale`.
+    public func inside(_ e: Ellipse, width: Int, height: Int) -> [Bool] {
+        var inside = [Bool](repeating: false, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width { inside[y * width + x] = e.contains(x: Double(x), y: Double(y), scale: ellipseScale) }
+        }
+        return inside
     }
 
     /// Processes many files on `threads` threads; results in input order.
