@@ -12,6 +12,9 @@ public struct ImageOutcome: Sendable {
     /// True when the image file could not be read.
     public var fileError = false
     public var threshold: Float?
+    /// True when the input was recognised as already masked (`ImageStage.looksPremasked`) and
+    /// therefore not masked again.
+    public var premasked = false
     /// The fitted central ellipse (before scaling by `ellipseScale`).
     public var ellipse: Ellipse?
     public var masked: RGBImage?
@@ -23,7 +26,8 @@ public struct ImageOutcome: Sendable {
 }
 
 /// The paper's image pre-processing (Sect. 2.2.2): mask everything outside the central
-/// galaxy's ellipse, reject blends, crop to the galaxy and resize.
+/// galaxy's ellipse, reject blends, crop to the galaxy and resize. Images that are already
+/// masked (`looksPremasked`) are not masked again unless `premaskedInput` is `.remask`.
 public struct ImageStage: Codable, Equatable, Sendable {
     public var threshold: IterativeThreshold
     /// Axes of the fitted ellipse are multiplied by this before masking (the authors: 1.5).
@@ -42,10 +46,19 @@ public struct ImageStage: Codable, Equatable, Sendable {
 
     public enum DetectionNoise: String, Codable, Sendable, CaseIterable { case unmasked, masked }
 
+    /// What to do with input that is already masked (black corners, as in the authors' output):
+    /// `.keep` (default) skips the threshold, the ellipse mask and blend detection and only
+    /// crops to the non-black box and resizes, so re-processing pre-processed images returns
+    /// them unchanged; `.remask` treats them like raw cutouts.
+    public var premaskedInput: PremaskedInput
+
+    public enum PremaskedInput: String, Codable, Sendable, CaseIterable { case keep, remask }
+
     public init(threshold: IterativeThreshold = .paper, ellipseScale: Double = 1.5, minContourPoints: Int = 5,
                 detector: SourceDetector = .paper, size: Int = 128, bands: Bands = .gri,
-                detectionNoise: DetectionNoise = .unmasked) {
+                detectionNoise: DetectionNoise = .unmasked, premaskedInput: PremaskedInput = .keep) {
         self.detectionNoise = detectionNoise
+        self.premaskedInput = premaskedInput
         self.threshold = threshold
         self.ellipseScale = ellipseScale
         self.minContourPoints = minContourPoints
@@ -72,22 +85,33 @@ public struct ImageStage: Codable, Equatable, Sendable {
         var outcome = ImageOutcome()
         do {
             let grey = Greyscale.convert(image)
-            let t = try threshold.threshold(of: grey)
-            outcome.threshold = t
-            let ellipse = try centralEllipse(grey, threshold: t)
-            outcome.ellipse = ellipse
-            let masked = mask(image, outside: ellipse)
-            outcome.masked = masked
-            let found: SourceDetector.Result
-            switch detectionNoise {
-            case .masked:
-                found = try detector.detect(Greyscale.convert(masked))
-            case .unmasked:
-                found = try detector.detect(grey, inside: inside(ellipse, width: grey.width, height: grey.height))
+            let masked: RGBImage
+            if premaskedInput == .keep && Self.looksPremasked(image) {
+                // Already masked, cropped and resized (the authors' output, or ours): its
+                // non-black region is the kept galaxy, and it passed a blend check at its
+                // original scale. Blend detection is not repeated: on the magnified image,
+                // nearest-neighbour blocks of ≥ 9 pixels make noise peaks look like sources.
+                outcome.premasked = true
+                masked = image
+            } else {
+                let t = try threshold.threshold(of: grey)
+                outcome.threshold = t
+                let ellipse = try centralEllipse(grey, threshold: t)
+                outcome.ellipse = ellipse
+                masked = mask(image, outside: ellipse)
+                outcome.masked = masked
+                let found: SourceDetector.Result
+                switch detectionNoise {
+                case .masked:
+                    found = try detector.detect(Greyscale.convert(masked))
+                case .unmasked:
+                    found = try detector.detect(grey, inside: inside(ellipse, width: grey.width, height: grey.height))
+                }
+                outcome.sources = found.sources
+                if found.sourceCount == 0 { throw ImagingRejection.noSource }
+                if found.sourceCount > 1 { throw ImagingRejection.blended }
             }
-            outcome.sources = found.sources
-            if found.sourceCount == 0 { throw ImagingRejection.noSource }
-            if found.sourceCount > 1 { throw ImagingRejection.blended }
+            outcome.masked = masked
             guard let b = CropResize.nonBlackBounds(masked) else { throw ImagingRejection.empty }
             let final = CropResize.resizeNearest(CropResize.crop(masked, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1),
                                                  width: size, height: size)
@@ -99,6 +123,34 @@ public struct ImageStage: Codable, Equatable, Sendable {
             outcome.rejectReason = "\(error)"
         }
         return outcome
+    }
+
+    /// Level (each channel, 0-255) up to which a pixel of a masked JPEG counts as black:
+    /// JPEG compression leaves a few levels of ringing in masked regions.
+    public static let premaskedBlackLevel: UInt8 = 4
+
+    /// True when the image looks like the authors' output: both corner blocks (side 1/10 of
+    /// the image) of at least one diagonal have at least half of their pixels black. Their crop
+    /// to the masked ellipse's bounding box leaves the corners outside the ellipse black (a
+    /// thin ellipse along one diagonal still leaves the other diagonal's corners black); raw
+    /// cutouts have sky noise there (simulated cutouts: at most 16 % black pixels in a corner
+    /// block; the four fixtures: at least 76 % in every corner). A diagonal pair is required
+    /// so that a raw cutout with one black side (edge of the survey footprint) is not taken
+    /// for a masked one.
+    public static func looksPremasked(_ image: RGBImage) -> Bool {
+        let k = max(4, min(image.width, image.height) / 10)
+        func blackCorner(_ x0: Int, _ y0: Int) -> Bool {
+            var black = 0
+            for y in y0..<(y0 + k) {
+                for x in x0..<(x0 + k) {
+                    let i = (y * image.width + x) * 3
+                    if max(image.pixels[i], image.pixels[i + 1], image.pixels[i + 2]) <= premaskedBlackLevel { black += 1 }
+                }
+            }
+            return 2 * black >= k * k
+        }
+        let right = image.width - k, bottom = image.height - k
+        return (blackCorner(0, 0) && blackCorner(right, bottom)) || (blackCorner(right, 0) && blackCorner(0, bottom))
     }
 
     /// The ellipse fitted to an outer contour of the thresholded image that contains the

@@ -46,6 +46,15 @@ struct BenchImagesCommand: ParsableCommand {
     @Option(name: .customLong("detection-noise"), help: "Background/RMS for blend detection: unmasked (default) or masked (the authors' script).")
     var detectionNoise = "unmasked"
 
+    @Option(name: .customLong("deblend-mode"), help: "Spacing of the deblending levels: linear or exponential (default: the stage's).")
+    var deblendMode: String?
+
+    @Option(name: .customLong("ellipse-scale"), help: "Mask ellipse scale (default: the stage's, 1.5 as the authors).")
+    var ellipseScale: Double?
+
+    @Option(help: "Smallest source in connected pixels (default: the stage's, 10 as the authors).")
+    var npixels: Int?
+
     @Option(help: "Seed for synthetic scenes.")
     var seed: UInt64 = 7
 
@@ -55,6 +64,12 @@ struct BenchImagesCommand: ParsableCommand {
         }
         var stage = ImageStage.paper
         stage.detectionNoise = noise
+        if let ellipseScale { stage.ellipseScale = ellipseScale }
+        if let npixels { stage.detector.minPixels = npixels }
+        if let deblendMode {
+            guard let m = Deblender.Mode(rawValue: deblendMode) else { throw ValidationError("--deblend-mode must be linear or exponential") }
+            stage.detector.deblender.mode = m
+        }
         var inputs: [RGBImage] = []
         if let images {
             let files = try FileManager.default.contentsOfDirectory(atPath: images).filter { $0.hasSuffix(".jpg") }.sorted()
