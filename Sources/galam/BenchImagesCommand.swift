@@ -7,7 +7,7 @@ import SurveyIO
 struct BenchImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images",
-        abstract: "Measure the image stage: images per second, and optionally blend rejection on synthetic scenes.",
+        abstract: "Measure the image stage: images per second, and blend rejection on synthetic scenes or a simulated survey.",
         discussion: """
         Times ImageStage on 128×128 cutouts held in memory (decoding excluded): either the
         JPEGs of --images, repeated to --count, or synthetic Sérsic scenes (seeded). Prints
@@ -17,12 +17,16 @@ struct BenchImagesCommand: ParsableCommand {
         (a folder written by `galam simulate`), runs the stage on its cutouts and compares the
         rejections with truth.csv: the share of cutouts with an overlapping neighbour rejected
         as blended and the share without one rejected for any reason, by reason.
+        --detection-noise, --deblend-mode, --ellipse-scale, --npixels and --canny change the
+        stage for comparisons (defaults: the stage's own). Pre-processed images (like the
+        fixtures) are only cropped and resized, so time raw cutouts.
 
         Examples:
           galam bench images --count 400 --threads 1,2
-          galam bench images --images ../shared/fixtures/sdss/images --count 400
+          galam bench images --images mock/images --count 1000
           galam bench images --count 0 --blend-study 500 --seed 7
           galam simulate --n 1000 --out mock --seed 3 && galam bench images --count 0 --survey mock
+          galam bench images --count 0 --survey mock --detection-noise masked --survey-rows rows.csv
         """)
 
     @Option(help: "Images to time.")
