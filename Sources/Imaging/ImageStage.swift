@@ -12,6 +12,9 @@ public struct ImageOutcome: Sendable {
     /// True when the image file could not be read.
     public var fileError = false
     public var threshold: Float?
+    /// True when the input was recognised as already masked (`ImageStage.looksPremasked`) and
+    /// therefore not masked again.
+    public var premasked = false
     /// The fitted central ellipse (before scaling by `ellipseScale`).
     public var ellipse: Ellipse?
     public var masked: RGBImage?
@@ -23,23 +26,49 @@ public struct ImageOutcome: Sendable {
 }
 
 /// The paper's image pre-processing (Sect. 2.2.2): mask everything outside the central
-/// galaxy's ellipse, reject blends, crop to the galaxy and resize.
+/// galaxy's ellipse, reject blends, crop to the galaxy and resize. Images that are already
+/// masked (`looksPremasked`) are not masked again unless `premaskedInput` is `.remask`.
 public struct ImageStage: Codable, Equatable, Sendable {
     public var threshold: IterativeThreshold
     /// Axes of the fitted ellipse are multiplied by this before masking (the authors: 1.5).
     public var ellipseScale: Double
     /// Contours with fewer points are not fitted (an ellipse needs 5).
     public var minContourPoints: Int
+    /// Edge detection on the binary image before contour tracing, as the authors did
+    /// (`cv2.Canny(binary, 30, 90)`); nil (default) traces the binary image's objects
+    /// directly. On noisy simulated cutouts the edges of the ragged binary border break into
+    /// fragments and "no central ellipse" rises from 0.4 % to 14 % (docs/prepare-images.md),
+    /// far above the 0.58 % the authors lost at this step, so the default skips it.
+    public var edgeDetector: CannyEdges?
     public var detector: SourceDetector
     /// Output side in pixels.
     public var size: Int
     public var bands: Bands
+    /// Where blend detection takes its background and RMS from. `.unmasked` (default): the
+    /// cutout before masking, detection then runs on the masked pixels only. `.masked`: the
+    /// masked image itself, as the authors' script did; its boxes are mostly black, so the
+    /// RMS (and the detection threshold) is 0 and deblending levels start near 0.
+    public var detectionNoise: DetectionNoise
+
+    public enum DetectionNoise: String, Codable, Sendable, CaseIterable { case unmasked, masked }
+
+    /// What to do with input that is already masked (black corners, as in the authors' output):
+    /// `.keep` (default) skips the threshold, the ellipse mask and blend detection and only
+    /// crops to the non-black box and resizes, so re-processing pre-processed images returns
+    /// them unchanged; `.remask` treats them like raw cutouts.
+    public var premaskedInput: PremaskedInput
+
+    public enum PremaskedInput: String, Codable, Sendable, CaseIterable { case keep, remask }
 
     public init(threshold: IterativeThreshold = .paper, ellipseScale: Double = 1.5, minContourPoints: Int = 5,
-                detector: SourceDetector = .paper, size: Int = 128, bands: Bands = .gri) {
+                edgeDetector: CannyEdges? = nil, detector: SourceDetector = .paper, size: Int = 128, bands: Bands = .gri,
+                detectionNoise: DetectionNoise = .unmasked, premaskedInput: PremaskedInput = .keep) {
+        self.detectionNoise = detectionNoise
+        self.premaskedInput = premaskedInput
         self.threshold = threshold
         self.ellipseScale = ellipseScale
         self.minContourPoints = minContourPoints
+        self.edgeDetector = edgeDetector
         self.detector = detector
         self.size = size
         self.bands = bands
@@ -63,16 +92,33 @@ public struct ImageStage: Codable, Equatable, Sendable {
         var outcome = ImageOutcome()
         do {
             let grey = Greyscale.convert(image)
-            let t = try threshold.threshold(of: grey)
-            outcome.threshold = t
-            let ellipse = try centralEllipse(grey, threshold: t)
-            outcome.ellipse = ellipse
-            let masked = mask(image, outside: ellipse)
+            let masked: RGBImage
+            if premaskedInput == .keep && Self.looksPremasked(image) {
+                // Already masked, cropped and resized (the authors' output, or ours): its
+                // non-black region is the kept galaxy, and it passed a blend check at its
+                // original scale. Blend detection is not repeated: on the magnified image,
+                // nearest-neighbour blocks of ≥ 9 pixels make noise peaks look like sources.
+                outcome.premasked = true
+                masked = image
+            } else {
+                let t = try threshold.threshold(of: grey)
+                outcome.threshold = t
+                let ellipse = try centralEllipse(grey, threshold: t)
+                outcome.ellipse = ellipse
+                masked = mask(image, outside: ellipse)
+                outcome.masked = masked
+                let found: SourceDetector.Result
+                switch detectionNoise {
+                case .masked:
+                    found = try detector.detect(Greyscale.convert(masked))
+                case .unmasked:
+                    found = try detector.detect(grey, inside: inside(ellipse, width: grey.width, height: grey.height))
+                }
+                outcome.sources = found.sources
+                if found.sourceCount == 0 { throw ImagingRejection.noSource }
+                if found.sourceCount > 1 { throw ImagingRejection.blended }
+            }
             outcome.masked = masked
-            let found = try detector.detect(Greyscale.convert(masked))
-            outcome.sources = found.sources
-            if found.sourceCount == 0 { throw ImagingRejection.noSource }
-            if found.sourceCount > 1 { throw ImagingRejection.blended }
             guard let b = CropResize.nonBlackBounds(masked) else { throw ImagingRejection.empty }
             let final = CropResize.resizeNearest(CropResize.crop(masked, x0: b.x0, y0: b.y0, x1: b.x1, y1: b.y1),
                                                  width: size, height: size)
@@ -86,10 +132,40 @@ public struct ImageStage: Codable, Equatable, Sendable {
         return outcome
     }
 
-    /// The ellipse fitted to an outer contour of the thresholded image that contains the
-    /// image centre; when several do, the one whose centre lies nearest the image centre.
+    /// Level (each channel, 0-255) up to which a pixel of a masked JPEG counts as black:
+    /// JPEG compression leaves a few levels of ringing in masked regions.
+    public static let premaskedBlackLevel: UInt8 = 4
+
+    /// True when the image looks like the authors' output: both corner blocks (side 1/10 of
+    /// the image) of at least one diagonal have at least half of their pixels black. Their crop
+    /// to the masked ellipse's bounding box leaves the corners outside the ellipse black (a
+    /// thin ellipse along one diagonal still leaves the other diagonal's corners black); raw
+    /// cutouts have sky noise there (simulated cutouts: at most 16 % black pixels in a corner
+    /// block; the four fixtures: at least 76 % in every corner). A diagonal pair is required
+    /// so that a raw cutout with one black side (edge of the survey footprint) is not taken
+    /// for a masked one.
+    public static func looksPremasked(_ image: RGBImage) -> Bool {
+        let k = max(4, min(image.width, image.height) / 10)
+        func blackCorner(_ x0: Int, _ y0: Int) -> Bool {
+            var black = 0
+            for y in y0..<(y0 + k) {
+                for x in x0..<(x0 + k) {
+                    let i = (y * image.width + x) * 3
+                    if max(image.pixels[i], image.pixels[i + 1], image.pixels[i + 2]) <= premaskedBlackLevel { black += 1 }
+                }
+            }
+            return 2 * black >= k * k
+        }
+        let right = image.width - k, bottom = image.height - k
+        return (blackCorner(0, 0) && blackCorner(right, bottom)) || (blackCorner(right, 0) && blackCorner(0, bottom))
+    }
+
+    /// The ellipse fitted to an outer contour of the thresholded image (of its edges, with
+    /// `edgeDetector`) that contains the image centre; when several do, the one whose centre
+    /// lies nearest the image centre.
     public func centralEllipse(_ grey: GreyImage, threshold t: Float) throws -> Ellipse {
-        let binary = grey.pixels.map { $0 > t }
+        var binary = grey.pixels.map { $0 > t }
+        if let edgeDetector { binary = edgeDetector.edges(binary: binary, width: grey.width, height: grey.height) }
         let cx = Double(grey.width / 2), cy = Double(grey.height / 2)
         var best: Ellipse? = nil
         var bestDistance = Double.infinity
@@ -106,13 +182,19 @@ public struct ImageStage: Codable, Equatable, Sendable {
     /// The image with every pixel outside the ellipse (axes × `ellipseScale`) set to black.
     public func mask(_ image: RGBImage, outside e: Ellipse) -> RGBImage {
         var out = image
-        for y in 0..<image.height {
-            for x in 0..<image.width where !e.contains(x: Double(x), y: Double(y), scale: ellipseScale) {
-                let i = (y * image.width + x) * 3
-                out.pixels[i] = 0; out.pixels[i + 1] = 0; out.pixels[i + 2] = 0
-            }
+        for (i, keep) in inside(e, width: image.width, height: image.height).enumerated() where !keep {
+            out.pixels[3 * i] = 0; out.pixels[3 * i + 1] = 0; out.pixels[3 * i + 2] = 0
         }
         return out
+    }
+
+    /// Per pixel, row-major: inside the ellipse with axes × `ellipseScale`.
+    public func inside(_ e: Ellipse, width: Int, height: Int) -> [Bool] {
+        var inside = [Bool](repeating: false, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width { inside[y * width + x] = e.contains(x: Double(x), y: Double(y), scale: ellipseScale) }
+        }
+        return inside
     }
 
     /// Processes many files on `threads` threads; results in input order.

@@ -33,6 +33,8 @@ public struct PrepareImagesJob {
         public var fileErrors: Int
         /// Count of rejections by reason.
         public var rejections: [String: Int]
+        /// Inputs recognised as already masked, only cropped and resized (`ImageStage.premaskedInput`).
+        public var premasked = 0
         public var seconds: Double
     }
 
@@ -87,6 +89,7 @@ public struct PrepareImagesJob {
         var accepted = Array(repeating: false, count: paths.count)
         var reasons = Array(repeating: "", count: paths.count)
         var rejections: [String: Int] = [:]
+        var premasked = Array(repeating: false, count: paths.count)
         var fileErrors = 0, acceptedCount = 0
         var start = 0
         while start < paths.count {
@@ -94,6 +97,7 @@ public struct PrepareImagesJob {
             let outcomes = stage.process(paths: Array(paths[start..<end]), threads: threads, progress: progress)
             for (k, o) in outcomes.enumerated() {
                 let i = start + k
+                premasked[i] = o.premasked
                 if let out = o.output {
                     accepted[i] = true
                     acceptedCount += 1
@@ -145,6 +149,7 @@ public struct PrepareImagesJob {
             defer { index += 1 }
             return String(index)
         })
+        catalog.setColumn("premasked", premasked.map { $0 ? "true" : "false" })
         try catalog.write(to: outputDirectory + "/catalog.csv")
 
         var inputs: [String: String] = [:]
@@ -157,12 +162,12 @@ public struct PrepareImagesJob {
             parameters: .init(stage: stage, image_column: imageColumn, catalog: catalogPath, images_directory: imagesDirectory),
             channels: stage.bands.channelBands,
             counts: ["input": paths.count, "accepted": acceptedCount, "rejected": paths.count - acceptedCount,
-                     "file_errors": fileErrors],
+                     "file_errors": fileErrors, "premasked": premasked.filter { $0 }.count],
             outputs: ["images.npy": "uint8 [\(acceptedCount), \(size), \(size), \(channels)] (channels \(stage.bands.channelBands.joined(separator: ", "))), rows in catalog order of accepted galaxies",
-                      "catalog.csv": "every input row with accepted, reject_reason, image_index"],
+                      "catalog.csv": "every input row with accepted, reject_reason, image_index, premasked"],
             inputs: inputs)
         try Provenance.writeJSON(manifest, to: outputDirectory + "/manifest.json")
         return Summary(total: paths.count, accepted: acceptedCount, fileErrors: fileErrors,
-                       rejections: rejections, seconds: progress.elapsedSeconds)
+                       rejections: rejections, premasked: premasked.filter { $0 }.count, seconds: progress.elapsedSeconds)
     }
 }

@@ -34,9 +34,17 @@ public struct SourceDetector: Codable, Equatable, Sendable {
 
     /// Detects the sources before deblending (background, smoothing, threshold, labelling).
     public func detectWithoutDeblending(_ image: GreyImage) -> (segmentation: LabelMap, smoothed: GreyImage) {
-        let maps = background.estimate(image)
+        detectWithoutDeblending(image, maps: background.estimate(image), inside: nil)
+    }
+
+    /// Detection with given background and RMS maps; pixels where `inside` is false are not
+    /// data (masked) and count as background (residual 0).
+    public func detectWithoutDeblending(_ image: GreyImage, maps: BackgroundEstimator.Maps,
+                                        inside: [Bool]?) -> (segmentation: LabelMap, smoothed: GreyImage) {
         var residual = image
-        for i in 0..<residual.count { residual.pixels[i] -= maps.background.pixels[i] }
+        for i in 0..<residual.count {
+            residual.pixels[i] = inside?[i] == false ? 0 : residual.pixels[i] - maps.background.pixels[i]
+        }
         let smoothed = kernel.convolve(residual)
         let k = Float(nSigma)
         var mask = [Bool](repeating: false, count: image.count)
@@ -47,10 +55,22 @@ public struct SourceDetector: Codable, Equatable, Sendable {
 
     /// Detects and deblends. Throws `DeblendingError` when deblending fails.
     public func detect(_ image: GreyImage) throws -> Result {
-        let (segmentation, smoothed) = detectWithoutDeblending(image)
+        try deblended(detectWithoutDeblending(image))
+    }
+
+    /// Detects and deblends within a mask, with the background and its RMS estimated on the
+    /// whole, unmasked `image`: the sky noise is a property of the cutout, while the statistics
+    /// of a masked image (mostly exact zeros) give an RMS of 0, i.e. a threshold at 0. Pixels
+    /// where `inside` is false are treated as background.
+    public func detect(_ image: GreyImage, inside: [Bool]) throws -> Result {
+        precondition(inside.count == image.count)
+        return try deblended(detectWithoutDeblending(image, maps: background.estimate(image), inside: inside))
+    }
+
+    func deblended(_ found: (segmentation: LabelMap, smoothed: GreyImage)) throws -> Result {
         var deblender = self.deblender
         deblender.minPixels = minPixels
-        let sources = try deblender.deblend(smoothed, segmentation)
-        return Result(detected: segmentation, sources: sources, smoothed: smoothed)
+        let sources = try deblender.deblend(found.smoothed, found.segmentation)
+        return Result(detected: found.segmentation, sources: sources, smoothed: found.smoothed)
     }
 }

@@ -7,18 +7,26 @@ import SurveyIO
 struct BenchImagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "images",
-        abstract: "Measure the image stage: images per second, and optionally blend rejection on synthetic scenes.",
+        abstract: "Measure the image stage: images per second, and blend rejection on synthetic scenes or a simulated survey.",
         discussion: """
         Times ImageStage on 128×128 cutouts held in memory (decoding excluded): either the
         JPEGs of --images, repeated to --count, or synthetic Sérsic scenes (seeded). Prints
         images/s for each thread count in --threads. With --blend-study N, also builds N scenes
         with a planted overlapping neighbour (0.8–2 Re) and N isolated scenes and prints the
-        share rejected as blended and the share of isolated galaxies rejected.
+        share rejected as blended and the share of isolated galaxies rejected. With --survey DIR
+        (a folder written by `galam simulate`), runs the stage on its cutouts and compares the
+        rejections with truth.csv: the share of cutouts with an overlapping neighbour rejected
+        as blended and the share without one rejected for any reason, by reason.
+        --detection-noise, --deblend-mode, --ellipse-scale, --npixels and --canny change the
+        stage for comparisons (defaults: the stage's own). Pre-processed images (like the
+        fixtures) are only cropped and resized, so time raw cutouts.
 
         Examples:
           galam bench images --count 400 --threads 1,2
-          galam bench images --images ../shared/fixtures/sdss/images --count 400
+          galam bench images --images mock/images --count 1000
           galam bench images --count 0 --blend-study 500 --seed 7
+          galam simulate --n 1000 --out mock --seed 3 && galam bench images --count 0 --survey mock
+          galam bench images --count 0 --survey mock --detection-noise masked --survey-rows rows.csv
         """)
 
     @Option(help: "Images to time.")
@@ -33,11 +41,43 @@ struct BenchImagesCommand: ParsableCommand {
     @Option(name: .customLong("blend-study"), help: "Scenes per class for the blend study (0: skip).")
     var blendStudy = 0
 
+    @Option(help: "Folder written by `galam simulate`: measure rejections against its truth.csv.")
+    var survey: String?
+
+    @Option(name: .customLong("survey-rows"), help: "With --survey: write each cutout's truth, outcome and fitted ellipse (pixels) to this CSV.")
+    var surveyRows: String?
+
+    @Option(name: .customLong("detection-noise"), help: "Background/RMS for blend detection: unmasked (default) or masked (the authors' script).")
+    var detectionNoise = "unmasked"
+
+    @Option(name: .customLong("deblend-mode"), help: "Spacing of the deblending levels: linear or exponential (default: the stage's).")
+    var deblendMode: String?
+
+    @Option(name: .customLong("ellipse-scale"), help: "Mask ellipse scale (default: the stage's, 1.5 as the authors).")
+    var ellipseScale: Double?
+
+    @Option(help: "Smallest source in connected pixels (default: the stage's, 10 as the authors).")
+    var npixels: Int?
+
+    @Flag(help: "Run Canny edge detection (30, 90) on the binary image before tracing contours, as the authors' script.")
+    var canny = false
+
     @Option(help: "Seed for synthetic scenes.")
     var seed: UInt64 = 7
 
     func run() throws {
-        let stage = ImageStage.paper
+        guard let noise = ImageStage.DetectionNoise(rawValue: detectionNoise) else {
+            throw ValidationError("--detection-noise must be unmasked or masked, not '\(detectionNoise)'")
+        }
+        var stage = ImageStage.paper
+        stage.detectionNoise = noise
+        if let ellipseScale { stage.ellipseScale = ellipseScale }
+        if let npixels { stage.detector.minPixels = npixels }
+        if canny { stage.edgeDetector = .paper }
+        if let deblendMode {
+            guard let m = Deblender.Mode(rawValue: deblendMode) else { throw ValidationError("--deblend-mode must be linear or exponential") }
+            stage.detector.deblender.mode = m
+        }
         var inputs: [RGBImage] = []
         if let images {
             let files = try FileManager.default.contentsOfDirectory(atPath: images).filter { $0.hasSuffix(".jpg") }.sorted()
@@ -65,6 +105,26 @@ struct BenchImagesCommand: ParsableCommand {
             let r = BlendStudy().run(stage: stage, count: blendStudy, seed: seed, threads: threadCounts.max() ?? 2)
             print("blend study (seed \(seed), \(2 * blendStudy) scenes, \(String(format: "%.1f", Date().timeIntervalSince(start))) s):")
             print(r)
+        }
+        if let survey {
+            var check = SurveyBlendCheck(surveyDirectory: survey)
+            check.threads = threadCounts.max() ?? 2
+            let start = Date()
+            let r = try check.run(stage: stage)
+            print("survey \(survey): \(r.rows.count) cutouts (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
+            print(r)
+            if let surveyRows {
+                let rows: [[String]] = r.rows.map { (row: SurveyBlendCheck.Row) -> [String] in
+                    let e: [String] = row.ellipse.map { e in
+                        [e.centerX, e.centerY, e.semiMajor, e.semiMinor, e.angleRadians].map { String(format: "%.3f", $0) }
+                    } ?? ["", "", "", "", ""]
+                    return [row.imageFile, String(row.overlappingNeighbour), String(row.neighbours), row.rejectReason ?? "accepted"] + e
+                }
+                let table = Catalog(columns: ["image_file", "overlapping_neighbour", "n_neighbours", "outcome",
+                                              "ellipse_x", "ellipse_y", "ellipse_semi_major", "ellipse_semi_minor", "ellipse_angle_rad"],
+                                    rows: rows)
+                try table.write(to: surveyRows)
+            }
         }
     }
 }

@@ -13,16 +13,21 @@ struct PrepareImagesCommand: ParsableCommand {
         Ridler–Calvard iterative threshold; outer contours of the binary image; a direct
         least-squares ellipse fit to each contour of ≥ 5 points; the ellipse containing the
         image centre is kept and everything outside it scaled by --ellipse-scale is set black.
-        Blends are found on the masked image as photutils does: box-median background
+        Blends are found within the mask as photutils does: box-median background
         (--box-size at 128 px, scaled with the image) with a 3×3 median filter and its RMS,
+        measured on the cutout before masking (--detection-noise masked: on the masked image,
+        as the authors' script, where the RMS is about 0),
         a 5×5 Gaussian kernel of FWHM 3 px, sources above --nsigma × RMS with ≥ --npixels
         8-connected pixels, deblended by --nlevels multi-thresholding with --contrast and a
         watershed. More than one source → "blended", none → "no source". Accepted images are
         cropped to their non-black bounding box and resized to --size by nearest neighbour.
+        Images that are already masked (black corners on a diagonal, like the authors' own
+        output) are only cropped and resized, so they come out unchanged; --premasked remask
+        processes them like raw cutouts.
 
         Outputs in --out: images.npy (uint8, accepted × size × size × channels; channels in
         R, G, B order of the kept bands: i, r, g), catalog.csv (every input row plus accepted,
-        reject_reason, image_index) and manifest.json. With --debug-dir, a panel per galaxy:
+        reject_reason, image_index, premasked) and manifest.json. With --debug-dir, a panel per galaxy:
         original | masked with the fitted (green) and masking (yellow) ellipse | final image,
         or the detected sources under a red bar; the file name ends in the outcome.
         Unreadable images are reported per galaxy; the exit status is non-zero only if no image
@@ -78,11 +83,19 @@ struct PrepareImagesCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .customLong("detection-noise"), help: "Background and RMS for blend detection from the 'unmasked' cutout or the 'masked' image.")
+    var detectionNoise = "unmasked"
+
+    @Option(help: "Already-masked input: 'keep' (only crop and resize) or 'remask'.")
+    var premasked = "keep"
+
     @Flag(help: "No progress line.")
     var quiet = false
 
     func validate() throws {
         guard Bands(rawValue: bands) != nil else { throw ValidationError("--bands must be one of g, r, i, gr, gi, ri, gri") }
+        guard ImageStage.DetectionNoise(rawValue: detectionNoise) != nil else { throw ValidationError("--detection-noise must be unmasked or masked") }
+        guard ImageStage.PremaskedInput(rawValue: premasked) != nil else { throw ValidationError("--premasked must be keep or remask") }
         guard size >= 8 else { throw ValidationError("--size must be at least 8") }
         guard nlevels >= 1, npixels >= 1, boxSize >= 3, ellipseScale > 0, contrast >= 0, contrast <= 1 else {
             throw ValidationError("--nlevels, --npixels ≥ 1, --box-size ≥ 3, --ellipse-scale > 0, 0 ≤ --contrast ≤ 1")
@@ -97,13 +110,15 @@ struct PrepareImagesCommand: ParsableCommand {
             ellipseScale: ellipseScale,
             detector: SourceDetector(background: BackgroundEstimator(boxSizeAt128: boxSize), nSigma: nsigma,
                                      minPixels: npixels, deblender: Deblender(nlevels: nlevels, contrast: contrast, minPixels: npixels)),
-            size: size, bands: Bands(rawValue: bands)!)
+            size: size, bands: Bands(rawValue: bands)!,
+            detectionNoise: ImageStage.DetectionNoise(rawValue: detectionNoise)!, premaskedInput: ImageStage.PremaskedInput(rawValue: premasked)!)
         job.debugDirectory = debugDir
         job.threads = max(1, threads)
         job.showProgress = !quiet
         let s = try job.run()
         print("prepare-images: \(s.accepted) of \(s.total) images accepted (\(s.fileErrors) unreadable) in \(String(format: "%.2f", s.seconds)) s")
         for (reason, n) in s.rejections.sorted(by: { $0.value > $1.value }) { print("  rejected \(n): \(reason)") }
+        if s.premasked > 0 { print("  \(s.premasked) already masked (only cropped and resized; --premasked remask to re-mask)") }
         print("wrote \(out)/images.npy, catalog.csv, manifest.json")
     }
 }

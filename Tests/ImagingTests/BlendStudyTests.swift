@@ -26,4 +26,30 @@ final class BlendStudyTests: XCTestCase {
         XCTAssertEqual(e.centerX, host.x, accuracy: 1.5)
         XCTAssertEqual(e.centerY, host.y, accuracy: 1.5)
     }
+
+    /// Raw cutouts are not mistaken for masked ones; the stage's own output (through a JPEG, as
+    /// the authors saved it) is, and processing it again returns it unchanged. Forced to
+    /// re-mask, the authors' procedure is not idempotent: it magnifies the galaxy again.
+    func testProcessingOwnOutputAgainIsANoOp() throws {
+        var random = SceneRandom(seed: 3)
+        var checked = 0, remaskDiffs: [Double] = []
+        var remask = ImageStage.paper
+        remask.premaskedInput = .remask
+        for _ in 0..<12 {
+            let raw = SyntheticScenes.render(size: 128, galaxies: [SyntheticScenes.centralGalaxy(size: 128, random: &random)], random: &random)
+            XCTAssertFalse(ImageStage.looksPremasked(raw))
+            guard let final = ImageStage.paper.process(raw).final else { continue }
+            let saved = try JPEG.decode(try JPEG.encode(final, quality: 95))
+            XCTAssertTrue(ImageStage.looksPremasked(saved))
+            let again = ImageStage.paper.process(saved)
+            XCTAssertTrue(again.premasked)
+            XCTAssertTrue(again.output == saved.pixels, "re-processed output differs (\(again.rejectReason ?? "accepted"))")
+            if let o = remask.process(saved).output { remaskDiffs.append(FixtureImageTests.meanAbsoluteDifference(o, saved.pixels)) }
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 10)
+        let mean = remaskDiffs.reduce(0, +) / Double(max(1, remaskDiffs.count))
+        print("re-masking the stage's own output: mean |Δ| \(String(format: "%.1f", mean)) over \(remaskDiffs.count) scenes")
+        XCTAssertGreaterThan(mean, 5)
+    }
 }

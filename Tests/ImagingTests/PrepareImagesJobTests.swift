@@ -45,10 +45,14 @@ final class PrepareImagesJobTests: XCTestCase {
         let single = ImageStage.paper.process(try JPEG.read(images + "/" + rows[1][0]))
         let expected = Bands.gr.extract(try XCTUnwrap(single.final))
         XCTAssertEqual(Array(npy.values[(128 * 128 * 2)..<(2 * 128 * 128 * 2)]), expected)
+        // The fixtures are the authors' output: recognised as masked and passed through unchanged.
+        XCTAssertEqual(summary.premasked, 4)
+        XCTAssertTrue(expected == Bands.gr.extract(try JPEG.read(images + "/" + rows[1][0])))
 
         let out = try Catalog(contentsOf: dir + "/out/catalog.csv")
         XCTAssertEqual(try out.column("accepted"), ["true", "true", "true", "true", "false", "false", "false", "false"])
         XCTAssertEqual(try out.column("image_index"), ["0", "1", "2", "3", "-1", "-1", "-1", "-1"])
+        XCTAssertEqual(try out.column("premasked"), ["true", "true", "true", "true", "false", "false", "false", "false"])
         let reasons = try out.column("reject_reason")
         XCTAssertTrue(reasons[4].contains("JPEG"), reasons[4])
         XCTAssertTrue(reasons[5].contains("JPEG"), reasons[5])

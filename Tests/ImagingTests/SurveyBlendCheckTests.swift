@@ -1,0 +1,59 @@
+import Foundation
+import Imaging
+import MockSurvey
+import SurveyIO
+import TestSupport
+import XCTest
+
+/// The measurement behind `galam bench images --survey`: rejections on a tiny simulated survey
+/// compared with its truth.csv. The figures in docs/prepare-images.md come from a 1000-galaxy
+/// survey; this checks the code path and that the shares are sane, not the targets.
+final class SurveyBlendCheckTests: XCTestCase {
+    static let survey: String = {
+        let dir = Fixtures.scratchDirectory("blend-survey")
+        var job = SimulateJob(count: 24, outputDirectory: dir, seed: 3)
+        job.imageSize = 64
+        job.threads = 2
+        job.showProgress = false
+        _ = try! job.run()
+        return dir
+    }()
+
+    func testRejectionsArePairedWithTruth() throws {
+        let dir = Self.survey
+        var check = SurveyBlendCheck(surveyDirectory: dir)
+        check.threads = 2
+        let stage = ImageStage(size: 64)
+        let r = try check.run(stage: stage)
+        print(r)
+        // Pairing: every truth row, in order, with the outcome of processing its own file.
+        let truth = try Catalog(contentsOf: dir + "/truth.csv")
+        XCTAssertEqual(r.rows.map(\.imageFile), try truth.column("image_file"))
+        XCTAssertEqual(r.rows.map { String($0.overlappingNeighbour) }, try truth.column("overlapping_neighbour"))
+        for row in r.rows.prefix(6) {
+            XCTAssertEqual(row.rejectReason, stage.process(path: dir + "/images/" + row.imageFile).rejectReason, row.imageFile)
+        }
+        // Shares recomputed by hand from the rows.
+        let overlaps = r.rows.filter(\.overlappingNeighbour)
+        XCTAssertGreaterThanOrEqual(overlaps.count, 3, "seed 3 plants overlaps in this small survey")
+        XCTAssertEqual(r.overlapsBlended, overlaps.filter { $0.rejectReason == "blended" }.count)
+        XCTAssertEqual(r.isolatedRejected, r.rows.filter { !$0.overlappingNeighbour && $0.rejectReason != nil }.count)
+        // Sane range: most isolated galaxies kept, some planted overlaps caught.
+        XCTAssertLessThanOrEqual(r.isolatedRejectedShare, 0.25)
+        XCTAssertGreaterThan(r.overlapsBlended, 0)
+        XCTAssertTrue(r.description.contains("planted overlaps rejected as blended: \(r.overlapsBlended) of \(overlaps.count)"))
+    }
+
+    func testBadTruthNamesTheFile() throws {
+        let dir = Fixtures.scratchDirectory("blend-survey-bad")
+        try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
+        try "image_file,overlapping_neighbour,n_neighbours\na.jpg,maybe,0\n".write(toFile: dir + "/truth.csv", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try SurveyBlendCheck(surveyDirectory: dir).run(stage: .paper)) { error in
+            XCTAssertTrue("\(error)".contains("truth.csv"), "\(error)")
+            XCTAssertTrue("\(error)".contains("maybe"), "\(error)")
+        }
+        XCTAssertThrowsError(try SurveyBlendCheck(surveyDirectory: dir + "/images").run(stage: .paper)) { error in
+            XCTAssertTrue("\(error)".contains("no truth.csv"), "\(error)")
+        }
+    }
+}
