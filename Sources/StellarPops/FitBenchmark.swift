@@ -11,6 +11,10 @@ public enum FitBenchmark {
         public var secondsPerSpectrumOneThread: Double
         public var secondsPerSpectrumTwoThreads: Double
         public var secondsPerRealisation: Double
+        /// CPU time of the timing thread for the same work: close to the wall time on an idle
+        /// machine, and unaffected by other processes competing for the cores.
+        public var cpuSecondsPerSpectrumOneThread: Double
+        public var cpuSecondsPerRealisation: Double
         public var templates: Int
     }
 
@@ -30,8 +34,10 @@ public enum FitBenchmark {
         for s in spectra { _ = try fitOne(s) }   // warm-up
         let jobs = (0..<repeats).flatMap { _ in spectra }
         var t0 = Date()
+        var c0 = threadCPUSeconds()
         for s in jobs { _ = try fitOne(s) }
         let one = Date().timeIntervalSince(t0) / Double(jobs.count)
+        let oneCPU = (threadCPUSeconds() - c0) / Double(jobs.count)
         let next = WorkCounter()
         t0 = Date()
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
@@ -42,14 +48,25 @@ public enum FitBenchmark {
             }
         }
         let two = Date().timeIntervalSince(t0) / Double(jobs.count)
-        var mcSeconds = 0.0
+        var mcSeconds = 0.0, mcCPU = 0.0
         for s in spectra {
             let (fitter, r) = try fitOne(s)
             t0 = Date()
+            c0 = threadCPUSeconds()
             _ = fitter.monteCarlo(best: r, realisations: realisations, seed: 1)
             mcSeconds += Date().timeIntervalSince(t0)
+            mcCPU += threadCPUSeconds() - c0
         }
         return Figures(spectra: jobs.count, secondsPerSpectrumOneThread: one, secondsPerSpectrumTwoThreads: two,
-                       secondsPerRealisation: mcSeconds / Double(realisations * spectra.count), templates: templates.count)
+                       secondsPerRealisation: mcSeconds / Double(realisations * spectra.count),
+                       cpuSecondsPerSpectrumOneThread: oneCPU, cpuSecondsPerRealisation: mcCPU / Double(realisations * spectra.count),
+                       templates: templates.count)
+    }
+
+    /// CPU seconds used so far by the calling thread.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
     }
 }

@@ -1,22 +1,6 @@
 import COpenBLAS
 import Foundation
 
-/// The model at one set of nonlinear parameters, with its NNLS solution.
-struct FitState {
-    var chi2: Double
-    /// Template weights, then additive-polynomial coefficients.
-    var x: [Double]
-    /// P·S + additive polynomial, every fitted pixel.
-    var model: [Double]
-    /// S = Σ w_k (T_k ⊛ L), every fitted pixel.
-    var stellar: [Double]
-    /// The multiplicative polynomial P.
-    var poly: [Double]
-    /// The noise-weighted design matrix over the good pixels (ng × columns) and its Gram matrix.
-    var design: [Double]
-    var gram: [Double]
-}
-
 extension GalaxyFitter {
     func clamp(_ theta: [Double]) -> [Double] {
         theta.enumerated().map { p, v in let (lo, hi) = bounds(p); return min(max(v, lo), hi) }
@@ -37,69 +21,6 @@ extension GalaxyFitter {
     func losvd(_ theta: [Double]) -> GaussHermiteLOSVD {
         GaussHermiteLOSVD(centre: theta[0] - frac, sigma: theta[1],
                           h3: kinCount == 4 ? theta[2] : 0, h4: kinCount == 4 ? theta[3] : 0)
-    }
-
-    /// columns[k] = (T_k ⊛ L)(fitted pixels), by products of transforms.
-    func convolveTemplates(_ theta: [Double]) {
-        let l = losvd(theta)
-        let nf = self.nf, n = self.n, off = self.off
-        lre.withUnsafeMutableBufferPointer { lr in lim.withUnsafeMutableBufferPointer { li in
-            l.transform(fft, re: lr.baseAddress!, im: li.baseAddress!)
-            pre.withUnsafeMutableBufferPointer { pr in pim.withUnsafeMutableBufferPointer { pi in
-                tre.withUnsafeBufferPointer { tr in tim.withUnsafeBufferPointer { ti in
-                    buffer.withUnsafeMutableBufferPointer { buf in columns.withUnsafeMutableBufferPointer { col in
-                        for kk in 0..<k {
-                            let a = tr.baseAddress! + kk &* nf, b = ti.baseAddress! + kk &* nf
-                            for f in 0..<nf {
-                                pr[f] = a[f] * lr[f] - b[f] * li[f]
-                                pi[f] = a[f] * li[f] + b[f] * lr[f]
-                            }
-                            fft.inverse(re: pr.baseAddress!, im: pi.baseAddress!, into: buf.baseAddress!)
-                            (col.baseAddress! + kk &* n).update(from: buf.baseAddress! + off, count: n)
-                        }
-                    } }
-                } }
-            } }
-        } }
-    }
-
-    /// Convolves at `theta` and solves the weights by NNLS over the pixels `index`.
-    func evaluate(_ theta: [Double], flux: [Double], index: [Int]) throws -> FitState {
-        convolveTemplates(theta)
-        let pv = polynomial(theta)
-        let ng = index.count
-        let na = apoly.map { $0.degree + 1 } ?? 0
-        let kc = k + na
-        let noise = spectrum.noise
-        var a = [Double](repeating: 0, count: ng * kc), b = [Double](repeating: 0, count: ng)
-        let pw = index.map { pv[$0] / noise[$0] }
-        for (r, i) in index.enumerated() { b[r] = flux[i] / noise[i] }
-        a.withUnsafeMutableBufferPointer { ap in columns.withUnsafeBufferPointer { cp in
-            for kk in 0..<k {
-                let dst = ap.baseAddress! + kk &* ng, src = cp.baseAddress! + kk &* n
-                for r in 0..<ng { dst[r] = pw[r] * src[index[r]] }
-            }
-            if let ab = apoly {
-                for j in 0..<na {
-                    let dst = ap.baseAddress! + (k + j) &* ng
-                    for r in 0..<ng { dst[r] = ab.values[j][index[r]] / noise[index[r]] }
-                }
-            }
-        } }
-        var g = [Double](repeating: 0, count: kc * kc), h = [Double](repeating: 0, count: kc)
-        NNLS.gram(a: a, rows: ng, columns: kc, b: b, g: &g, h: &h)
-        if let reg = regularisationGram {
-            for j in 0..<k { for i in 0..<k { g[j * kc + i] += reg[j * k + i] } }
-        }
-        let sol = NNLS.solve(gram: g, atb: h, count: kc, free: Set(k..<kc))
-        var stellar = [Double](repeating: 0, count: n)
-        cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(k), 1, columns, Int32(n), sol.x, 1, 0, &stellar, 1)
-        var model = (0..<n).map { pv[$0] * stellar[$0] }
-        if let ab = apoly { for j in 0..<na where sol.x[k + j] != 0 { for i in 0..<n { model[i] += sol.x[k + j] * ab.values[j][i] } } }
-        var chi2 = 0.0
-        for i in index { let r = (model[i] - flux[i]) / noise[i]; chi2 += r * r }
-        guard chi2.isFinite else { throw FitFailure("the model is not finite") }
-        return FitState(chi2: chi2, x: sol.x, model: model, stellar: stellar, poly: pv, design: a, gram: g)
     }
 
     /// ∂(model/noise)/∂θ over `index` with the weights held (ng × parameterCount, column-major).
@@ -139,8 +60,9 @@ extension GalaxyFitter {
     /// Kaufman (1975). Without it the weights cannot follow a change of the polynomial and
     /// the iteration crawls (linear convergence along template-colour directions).
     func projectOutLinearSpan(_ jac: inout [Double], state: FitState, rows ng: Int) {
-        let kc = state.x.count, np = parameterCount
-        let active = (0..<kc).filter { $0 >= k || state.x[$0] > 0 }
+        let kc = state.used.count, np = parameterCount
+        // Positions in the design matrix of the free and positive coefficients.
+        let active = (0..<kc).filter { state.used[$0] >= k || state.x[state.used[$0]] > 0 }
         let p = active.count
         guard p > 0 else { return }
         var ap = [Double](repeating: 0, count: ng * p)
@@ -156,12 +78,13 @@ extension GalaxyFitter {
     }
 
     /// Levenberg–Marquardt over the nonlinear parameters; `start` becomes the solution.
-    func levenbergMarquardt(flux: [Double], good: [Bool], start theta: inout [Double]) throws -> (FitState, Int, Bool) {
+    /// `candidates`: templates to try first in the NNLS (nil = all; see `evaluate`).
+    func levenbergMarquardt(flux: [Double], good: [Bool], start theta: inout [Double], candidates: [Int]? = nil) throws -> (FitState, Int, Bool) {
         let index = good.indices.filter { good[$0] }
         let np = parameterCount
         guard index.count > np + k + 10 else { throw FitFailure("only \(index.count) good pixels for \(np + k) parameters") }
         theta = clamp(theta)
-        var state = try evaluate(theta, flux: flux, index: index)
+        var state = try evaluate(theta, flux: flux, index: index, candidates: candidates)
         var lambda = 1e-3
         var iterations = 0, converged = false
         let ng = index.count
@@ -179,7 +102,7 @@ extension GalaxyFitter {
                 let info = LAPACKE_dposv(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(np), 1, &m, Int32(np), &rhs, Int32(np))
                 if info != 0 || !rhs.allSatisfy(\.isFinite) { lambda *= 10; continue }
                 let trial = clamp(zip(theta, rhs).map(+))
-                let s = try evaluate(trial, flux: flux, index: index)
+                let s = try evaluate(trial, flux: flux, index: index, candidates: activeTemplates(state))
                 if s.chi2 < state.chi2 {
                     let gain = state.chi2 - s.chi2
                     theta = trial
@@ -198,6 +121,9 @@ extension GalaxyFitter {
         if !state.x.prefix(k).contains(where: { $0 > 0 }) { throw FitFailure("all template weights are zero") }
         return (state, iterations, converged)
     }
+
+    /// Templates with a positive weight.
+    func activeTemplates(_ state: FitState) -> [Int] { (0..<k).filter { state.x[$0] > 0 } }
 
     /// The mask after one clipping round: pixels of `initial` whose residual lies within
     /// clipSigma robust standard deviations (1.4826 × MAD over the `current` pixels).

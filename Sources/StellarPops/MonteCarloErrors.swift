@@ -50,11 +50,12 @@ extension GalaxyFitter {
         var ages: [Double] = [], mets: [Double] = [], vels: [Double] = [], sigs: [Double] = []
         var failures = 0
         let base = spectrum.flux, noise = spectrum.noise
+        let active = best.weights.indices.filter { best.weights[$0] > 0 }
         for _ in 0..<realisations {
             var f = base
             for i in 0..<n where best.good[i] { f[i] += noise[i] * rng.nextGaussian() }
             do {
-                let r = try fit(flux: f, good: best.good, start: best.parameters, clip: false)
+                let r = try fit(flux: f, good: best.good, start: best.parameters, clip: false, templates: active)
                 ages.append(r.logAgeYr); mets.append(r.metallicity)
                 vels.append(r.velocityKms); sigs.append(r.sigmaKms)
             } catch {

@@ -142,4 +142,23 @@ final class FullSpectrumFitTests: XCTestCase {
             XCTAssertGreaterThan(r.chi2PerDof, 0.6, row["spec_file"]!)
         }
     }
+
+    /// The fitter solves the NNLS over a few candidate templates and adds the others only
+    /// when their gradient (computed by Parseval in Fourier space) says so. Starting from one
+    /// template that ends with zero weight must give the solution of the full problem.
+    func testCandidateTemplateSetGivesTheFullNNLSSolution() throws {
+        let grid = try SSPGrid.load(.miles, selection: .paper)
+        let templates = PreparedTemplates(grid: grid, lnStep: log(10.0) * 1e-4)
+        let row = try Fixtures.catalogRows()[1]
+        let s = try SDSSSpectrum(contentsOf: Fixtures.spectraDirectory + "/" + row["spec_file"]!)
+        let spec = try FitSpectrum(sdss: s, templates: templates, options: FitOptions())
+        let full = try GalaxyFitter(templates: templates, spectrum: spec, options: FitOptions()).fit()
+        let unused = try XCTUnwrap(full.weights.indices.first { full.weights[$0] == 0 })
+        let fromOne = try GalaxyFitter(templates: templates, spectrum: spec, options: FitOptions()).fit(templates: [unused])
+        XCTAssertGreaterThan(full.weights.filter { $0 > 0 }.count, 1)
+        XCTAssertEqual(fromOne.chi2, full.chi2, accuracy: 1e-8 * full.chi2)
+        XCTAssertEqual(fromOne.velocityKms, full.velocityKms, accuracy: 1e-6)
+        XCTAssertEqual(fromOne.sigmaKms, full.sigmaKms, accuracy: 1e-6)
+        for (a, b) in zip(fromOne.weights, full.weights) { XCTAssertEqual(a, b, accuracy: 1e-8) }
+    }
 }
