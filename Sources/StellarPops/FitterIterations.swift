@@ -43,13 +43,24 @@ extension GalaxyFitter {
                 pim[f] = a * d + b * c
             }
             fft.inverse(re: pre, im: pim, into: &buffer)
-            for (r, i) in index.enumerated() { jac[p * ng + r] = state.poly[i] * buffer[off + i] / noise[i] }
+            let off = self.off
+            jac.withUnsafeMutableBufferPointer { jp in buffer.withUnsafeBufferPointer { bp in index.withUnsafeBufferPointer { ix in
+                state.poly.withUnsafeBufferPointer { pp in noise.withUnsafeBufferPointer { np in
+                    let col = jp.baseAddress! + p &* ng
+                    for r in 0..<ng { let i = ix[r]; col[r] = pp[i] * bp[off &+ i] / np[i] }
+                } }
+            } } }
         }
         if let mp = mpoly {
-            for m in 1...mp.degree {
-                let col = kinCount + m - 1
-                for (r, i) in index.enumerated() { jac[col * ng + r] = mp.values[m][i] * state.stellar[i] / noise[i] }
-            }
+            let stellarOverNoise = index.map { state.stellar[$0] / noise[$0] }
+            jac.withUnsafeMutableBufferPointer { jp in index.withUnsafeBufferPointer { ix in stellarOverNoise.withUnsafeBufferPointer { sp in
+                for m in 1...mp.degree {
+                    let col = jp.baseAddress! + (kinCount + m - 1) &* ng
+                    mp.values[m].withUnsafeBufferPointer { lp in
+                        for r in 0..<ng { col[r] = lp[ix[r]] * sp[r] }
+                    }
+                }
+            } } }
         }
         projectOutLinearSpan(&jac, state: state, rows: ng)
         return jac
