@@ -24,6 +24,7 @@ public struct FitLabelsJob {
     public var selection: SSPGrid.Selection = .paper
     public var options = FitOptions()
     public var monteCarloRealisations = 0
+    public var monteCarloMode = MonteCarloMode.model
     public var seed: UInt64 = 1
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var showProgress = true
@@ -42,13 +43,13 @@ public struct FitLabelsJob {
 
     /// Fits one spectrum file (everything but the I/O of the outputs).
     public static func fitOne(path: String, templates: PreparedTemplates, options: FitOptions,
-                              monteCarlo: Int, seed: UInt64) -> FitLabelsRow {
+                              monteCarlo: Int, seed: UInt64, mode: MonteCarloMode = .model) -> FitLabelsRow {
         do {
             let s = try SDSSSpectrum(contentsOf: path)
             let spec = try FitSpectrum(sdss: s, templates: templates, options: options)
             let fitter = try GalaxyFitter(templates: templates, spectrum: spec, options: options)
             let r = try fitter.fit()
-            let mc = monteCarlo > 0 ? fitter.monteCarlo(best: r, realisations: monteCarlo, seed: seed) : nil
+            let mc = monteCarlo > 0 ? fitter.monteCarlo(best: r, realisations: monteCarlo, seed: seed, mode: mode) : nil
             return FitLabelsRow(status: r.converged ? "ok" : "not_converged",
                                 reason: r.converged ? "" : "iteration limit \(options.maxIterations) reached",
                                 result: r, monteCarlo: mc)
@@ -87,7 +88,7 @@ public struct FitLabelsJob {
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         let next = WorkCounter()
-        let opts = options, mcN = monteCarloRealisations, seed = self.seed, dir = spectraDirectory
+        let opts = options, mcN = monteCarloRealisations, mcMode = monteCarloMode, seed = self.seed, dir = spectraDirectory
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, names.count))) { _ in
             while true {
                 let i = next.next()
@@ -95,7 +96,7 @@ public struct FitLabelsJob {
                 // Seed per galaxy, so the result does not depend on the thread that fits it.
                 let rowSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
                 results[i] = Self.fitOne(path: dir + "/" + names[i], templates: templates, options: opts,
-                                         monteCarlo: mcN, seed: rowSeed)
+                                         monteCarlo: mcN, seed: rowSeed, mode: mcMode)
                 progress.advance()
             }
         }
