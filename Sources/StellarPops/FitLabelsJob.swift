@@ -119,6 +119,18 @@ public struct FitLabelsJob {
                 m?.velocityStdKms ?? .nan, m?.sigmaStdKms ?? .nan]
     }
 
+    /// With `gas: .fit`: one column per gas template of `GasLine.standard`, its flux (NaN when
+    /// the line lies outside the fitted range or the fit failed).
+    func gasColumns(_ rows: [FitLabelsRow]) -> [(name: String, values: [Double])] {
+        guard options.gas == .fit else { return [] }
+        return GasLine.standard.map { line in
+            ("gas_flux_" + line.name.lowercased(), rows.map { r -> Double in
+                guard let f = r.result, let i = f.gasLines.firstIndex(of: line) else { return .nan }
+                return f.gasFluxes[i]
+            })
+        }
+    }
+
     func writeCSV(catalog: Catalog, rows: [FitLabelsRow]) throws {
         var c = catalog
         let vals = rows.map(Self.values)
@@ -127,6 +139,7 @@ public struct FitLabelsJob {
         for (j, name) in Self.columns.dropFirst(2).enumerated() {
             c.setColumn(name, vals.map { $0[j].isNaN ? "" : String(format: j == 7 || j == 8 || j == 9 ? "%.0f" : "%.6g", $0[j]) })
         }
+        for (name, v) in gasColumns(rows) { c.setColumn(name, v.map { $0.isNaN ? "" : String(format: "%.6g", $0) }) }
         try c.write(to: outputPath)
     }
 
@@ -141,6 +154,7 @@ public struct FitLabelsJob {
         for (j, name) in Self.columns.dropFirst(2).enumerated() {
             cols.append(FITSColumn(name.uppercased(), .float64(vals.map { $0[j] }), unit: units[j]))
         }
+        for (name, v) in gasColumns(rows) { cols.append(FITSColumn(name.uppercased(), .float64(v), unit: "flux*Angstrom")) }
         try AtomicFile.produce(fitsPath) { tmp in
             let f = try FITSFile(creatingAt: tmp)
             try f.writeEmptyPrimary(keywords: [("CREATOR", "galam \(GalAMVersion.string) fit-labels")])

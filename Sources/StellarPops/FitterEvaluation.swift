@@ -92,8 +92,9 @@ extension GalaxyFitter {
             } } }
             var g = [Double](repeating: 0, count: kc * kc), h = [Double](repeating: 0, count: kc)
             NNLS.gram(a: a, rows: ng, columns: kc, b: b, g: &g, h: &h)
-            if let reg = regularisationGram {   // set is every template, in order
-                for j in 0..<k { for i in 0..<k { g[j * kc + i] += reg[j * k + i] } }
+            if let reg = regularisationGram {   // set is every template, the stellar ones first
+                let st = stellarCount
+                for j in 0..<st { for i in 0..<st { g[j * kc + i] += reg[j * st + i] } }
             }
             let sol = NNLS.solve(gram: g, atb: h, count: kc, free: Set(ks..<kc))
             var x = [Double](repeating: 0, count: k + na)

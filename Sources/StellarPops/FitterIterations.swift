@@ -129,7 +129,7 @@ extension GalaxyFitter {
             if !accepted { converged = true }
             if converged { break }
         }
-        if !state.x.prefix(k).contains(where: { $0 > 0 }) { throw FitFailure("all template weights are zero") }
+        if !state.x.prefix(stellarCount).contains(where: { $0 > 0 }) { throw FitFailure("all stellar template weights are zero") }
         return (state, iterations, converged)
     }
 
@@ -149,16 +149,24 @@ extension GalaxyFitter {
     }
 
     func result(state: FitState, theta: [Double], good: [Bool], iterations: Int, converged: Bool) -> FitResult {
-        let w = Array(state.x.prefix(k))
+        let w = Array(state.x.prefix(stellarCount))
         let sum = w.reduce(0, +)
-        let logAge = (0..<k).reduce(0.0) { $0 + w[$1] * templates.logAgeYr($1) } / sum
-        let met = (0..<k).reduce(0.0) { $0 + w[$1] * templates.metallicities[$1] } / sum
+        let logAge = w.indices.reduce(0.0) { $0 + w[$1] * templates.logAgeYr($1) } / sum
+        let met = w.indices.reduce(0.0) { $0 + w[$1] * templates.metallicities[$1] } / sum
+        // Gas weights are line fluxes in (fitted flux units) × pixels; × P at the line, the
+        // median the spectrum was divided by, and the pixel width in Å in the observed frame.
+        let gasFluxes = gasLines.enumerated().map { g, line -> Double in
+            let vac = AirVacuum.vacuum(fromAir: line.strongestAirAngstrom)
+            let p = min(max(Int(((log(vac) - spectrum.lnLambdaStart) / spectrum.lnStep).rounded()), 0), n - 1)
+            let observed = vac * (1 + spectrum.redshift) * (1 + theta[0] * vs / PreparedTemplates.cKms)
+            return state.x[stellarCount + g] * state.poly[p] * spectrum.fluxScale * observed * spectrum.lnStep
+        }
         let ng = good.filter { $0 }.count
-        let linear = w.filter { $0 > 0 }.count + (apoly.map { $0.degree + 1 } ?? 0)
+        let linear = state.x.prefix(k).filter { $0 > 0 }.count + (apoly.map { $0.degree + 1 } ?? 0)
         let dof = max(1, ng - parameterCount - linear)
         return FitResult(velocityKms: theta[0] * vs, sigmaKms: theta[1] * vs,
                          h3: kinCount == 4 ? theta[2] : 0, h4: kinCount == 4 ? theta[3] : 0,
-                         weights: w, logAgeYr: logAge, metallicity: met,
+                         weights: w, gasLines: gasLines, gasFluxes: gasFluxes, logAgeYr: logAge, metallicity: met,
                          chi2: state.chi2, chi2PerDof: state.chi2 / Double(dof), goodPixels: ng,
                          iterations: iterations, converged: converged, model: state.model, good: good, parameters: theta)
     }

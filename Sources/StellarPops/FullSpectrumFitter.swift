@@ -12,6 +12,11 @@ public struct FitResult: Sendable {
     /// the fitted pixels (after the instrumental convolution), so w_k is template k's share of
     /// the light there. Σw ≈ 1 since the galaxy is normalised to median 1.
     public var weights: [Double]
+    /// With `gas: .fit`: the gas templates inside the fitted range and their fluxes, in the
+    /// spectrum's flux-density unit × Å in the observed frame (10⁻¹⁷ erg s⁻¹ cm⁻² for SDSS);
+    /// a doublet's flux is that of both lines. Empty with `gas: .mask`.
+    public var gasLines: [GasLine]
+    public var gasFluxes: [Double]
     /// Light-weighted ⟨log₁₀(age/yr)⟩ = Σw·log age / Σw and ⟨[M/H]⟩ likewise.
     public var logAgeYr: Double
     public var metallicity: Double
@@ -46,7 +51,10 @@ public final class GalaxyFitter {
     public let spectrum: FitSpectrum
     public let options: FitOptions
     let fft: RealFFT
-    let k: Int, n: Int, nf: Int, off: Int, frac: Double
+    /// Templates in the fit: the stellar ones (`stellarCount`), then the gas lines.
+    let k: Int, stellarCount: Int, n: Int, nf: Int, off: Int, frac: Double
+    /// The gas templates of this fit (`gas: .fit`, lines inside the fitted range).
+    let gasLines: [GasLine]
     let vs: Double
     var tre: [Double], tim: [Double]          // template transforms, k × nf
     let mpoly: LegendreBasis?, apoly: LegendreBasis?
@@ -62,8 +70,14 @@ public final class GalaxyFitter {
         spectrum = s
         options = o
         guard o.moments == 2 || o.moments == 4 else { throw FitFailure("moments must be 2 or 4, not \(o.moments)") }
-        k = t.count
         n = s.count
+        stellarCount = t.count
+        // Gas lines whose components all lie 10 pixels or more inside the fitted range.
+        let lineGalaxyPixel = { (air: Double) -> Double in (log(AirVacuum.vacuum(fromAir: air)) - s.lnLambdaStart) / s.lnStep }
+        gasLines = o.gas == .fit ? GasLine.standard.filter { g in
+            g.airAngstrom.allSatisfy { let p = lineGalaxyPixel($0); return p >= 10 && p <= Double(s.count - 11) }
+        } : []
+        k = t.count + gasLines.count
         vs = t.velocityScaleKms
         kinCount = o.moments
         let d = (s.lnLambdaStart - t.lnLambdaStart) / t.lnStep
@@ -91,7 +105,7 @@ public final class GalaxyFitter {
         var tre = [Double](repeating: 0, count: k * nf)
         var tim = [Double](repeating: 0, count: k * nf)
         let smoothed = VariableGaussianSmoothing.smooth(t.fluxes.map { Array($0[jStart...jEnd]) }, sigmaPixels: sigmaDiff)
-        for kk in 0..<k {
+        for kk in 0..<stellarCount {
             var seg = smoothed[kk]
             var mean = 0.0
             for p in 0..<n { mean += seg[off + p] }
@@ -105,6 +119,16 @@ public final class GalaxyFitter {
                     }
                 }
             }
+        }
+        // Gas templates: Gaussians of the galaxy's instrumental dispersion at each line, placed
+        // on the segment's pixels (template pixel − jStart), built directly as transforms.
+        for (g, line) in gasLines.enumerated() {
+            let positions = line.airAngstrom.map { (log(AirVacuum.vacuum(fromAir: $0)) - t.lnLambdaStart) / t.lnStep - Double(jStart) }
+            let sigmas = line.airAngstrom.map { s.instrumentalSigmaKms[Int(lineGalaxyPixel($0).rounded())] / vs }
+            let kk = stellarCount + g
+            tre.withUnsafeMutableBufferPointer { rp in tim.withUnsafeMutableBufferPointer { ip in
+                line.transform(fft, positions: positions, sigmaPixels: sigmas, re: rp.baseAddress! + kk * nf, im: ip.baseAddress! + kk * nf)
+            } }
         }
         self.tre = tre
         self.tim = tim

@@ -70,6 +70,7 @@ extension GalaxyFitter {
         var failures = 0
         let base = mode == .model ? best.model : spectrum.flux, noise = spectrum.noise
         let active = best.weights.indices.filter { best.weights[$0] > 0 }
+            + best.gasFluxes.indices.filter { best.gasFluxes[$0] > 0 }.map { stellarCount + $0 }
         for _ in 0..<realisations {
             var f = base
             for i in 0..<n where best.good[i] { f[i] += noise[i] * rng.nextGaussian() }

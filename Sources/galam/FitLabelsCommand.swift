@@ -16,14 +16,19 @@ struct FitLabelsCommand: ParsableCommand {
         pixels once, and convolved per galaxy with the quadratic difference to SDSS's wdisp.
         Labels: ⟨log age/yr⟩ and ⟨[M/H]⟩ weighted by light over the fitted range. With --mc N,
         the standard deviation of both (and of V, σ) over N refits of the best-fit model plus
-        Gaussian noise of the spectrum's ivar (--mc-mode data: the observed spectrum plus noise). Writes --out (CSV: the catalog's columns plus the labels) and the same name
-        with .fits (binary table FITLABELS). Galaxies that cannot be fitted get fit_status
+        Gaussian noise of the spectrum's ivar (--mc-mode data: the observed spectrum plus noise).
+        With --gas fit the gas lines (Balmer Hα–Hδ, [O II], [O III], [O I], [N II], [S II]) are
+        fitted as Gaussian templates sharing the stellar V and σ instead of being masked;
+        their fluxes (10⁻¹⁷ erg/s/cm² for SDSS) go to gas_flux_* columns. Writes --out (CSV:
+        the catalog's columns plus the labels) and the same name with .fits (binary table
+        FITLABELS). Galaxies that cannot be fitted get fit_status
         "failed" and a fit_reason; the others go on.
 
         Examples:
           galam fit-labels --catalog catalog.csv --spectra spectra/ --out labels.csv
           galam fit-labels --catalog catalog.csv --spectra spectra/ --out labels.csv --mc 100 --templates all
           galam fit-labels --spectra spectra/ --out labels.csv --mc 100 --mc-mode data
+          galam fit-labels --spectra spectra/ --out labels.csv --gas fit
           galam fit-labels --spectra spectra/ --out labels.csv --moments 4 --clip --additive-degree 4
         """)
 
@@ -63,6 +68,9 @@ struct FitLabelsCommand: ParsableCommand {
     @Flag(help: "Iteratively clip outlying pixels (3σ robust).")
     var clip = false
 
+    @Option(help: "Gas emission lines: mask (±800 km/s, default) or fit (Gaussian templates with the stellar kinematics; adds gas_flux_* columns).")
+    var gas = "mask"
+
     @Flag(name: .customLong("keep-emission-lines"), help: "Do not mask the gas emission lines.")
     var keepEmissionLines = false
 
@@ -78,6 +86,7 @@ struct FitLabelsCommand: ParsableCommand {
     func run() throws {
         guard templates == "paper" || templates == "all" else { throw ValidationError("--templates must be paper or all") }
         guard moments == 2 || moments == 4 else { throw ValidationError("--moments must be 2 or 4") }
+        guard let gasTreatment = GasTreatment(rawValue: gas) else { throw ValidationError("--gas must be mask or fit") }
         guard let monteCarloMode = MonteCarloMode(rawValue: mcMode) else { throw ValidationError("--mc-mode must be model or data") }
         var job = FitLabelsJob(catalogPath: catalog, spectraDirectory: spectra, outputPath: out)
         job.specColumn = specColumn
@@ -88,6 +97,7 @@ struct FitLabelsCommand: ParsableCommand {
         job.options.regularisation = regul
         job.options.clipOutliers = clip
         job.options.maskEmissionLines = !keepEmissionLines
+        job.options.gas = gasTreatment
         job.monteCarloRealisations = max(0, mc)
         job.monteCarloMode = monteCarloMode
         job.seed = seed
