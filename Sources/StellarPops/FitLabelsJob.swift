@@ -119,11 +119,13 @@ public struct FitLabelsJob {
                 m?.velocityStdKms ?? .nan, m?.sigmaStdKms ?? .nan]
     }
 
-    /// With `gas: .fit`: one column per gas template of `GasLine.standard`, its flux (NaN when
-    /// the line lies outside the fitted range or the fit failed).
+    /// With `gas: .fit`: the gas V and σ, and one column per gas template of `GasLine.standard`
+    /// with its flux (NaN when the line lies outside the fitted range or the fit failed).
     func gasColumns(_ rows: [FitLabelsRow]) -> [(name: String, values: [Double])] {
         guard options.gas == .fit else { return [] }
-        return GasLine.standard.map { line in
+        let kinematics = [("gas_velocity_kms", rows.map { $0.result?.gasVelocityKms ?? .nan }),
+                          ("gas_sigma_kms", rows.map { $0.result?.gasSigmaKms ?? .nan })]
+        return kinematics + GasLine.standard.map { line in
             ("gas_flux_" + line.name.lowercased(), rows.map { r -> Double in
                 guard let f = r.result, let i = f.gasLines.firstIndex(of: line) else { return .nan }
                 return f.gasFluxes[i]
@@ -154,7 +156,7 @@ public struct FitLabelsJob {
         for (j, name) in Self.columns.dropFirst(2).enumerated() {
             cols.append(FITSColumn(name.uppercased(), .float64(vals.map { $0[j] }), unit: units[j]))
         }
-        for (name, v) in gasColumns(rows) { cols.append(FITSColumn(name.uppercased(), .float64(v), unit: "flux*Angstrom")) }
+        for (name, v) in gasColumns(rows) { cols.append(FITSColumn(name.uppercased(), .float64(v), unit: name.hasSuffix("_kms") ? "km/s" : "flux*Angstrom")) }
         try AtomicFile.produce(fitsPath) { tmp in
             let f = try FITSFile(creatingAt: tmp)
             try f.writeEmptyPrimary(keywords: [("CREATOR", "galam \(GalAMVersion.string) fit-labels")])

@@ -26,19 +26,27 @@ extension GalaxyFitter {
         lre.withUnsafeMutableBufferPointer { lr in lim.withUnsafeMutableBufferPointer { li in
             losvd(theta).transform(fft, re: lr.baseAddress!, im: li.baseAddress!)
         } }
+        if gasKinCount > 0 {
+            gre.withUnsafeMutableBufferPointer { gr in gim.withUnsafeMutableBufferPointer { gi in
+                gasLOSVD(theta).transform(fft, re: gr.baseAddress!, im: gi.baseAddress!)
+            } }
+        }
         for kk in 0..<k { columnFresh[kk] = false }
     }
 
     /// columns[kk] = (T_kk ⊛ L)(fitted pixels) for the templates of `set` not yet convolved
-    /// with the current L̂, by a product of transforms and one inverse FFT each.
+    /// with the current L̂ (the gas LOSVD for gas templates), by a product of transforms and
+    /// one inverse FFT each.
     func convolve(_ set: [Int]) {
-        let nf = self.nf, n = self.n, off = self.off
-        lre.withUnsafeBufferPointer { lr in lim.withUnsafeBufferPointer { li in
+        let nf = self.nf, n = self.n, off = self.off, stellarCount = self.stellarCount
+        lre.withUnsafeBufferPointer { slr in lim.withUnsafeBufferPointer { sli in
+        gre.withUnsafeBufferPointer { glr in gim.withUnsafeBufferPointer { gli in
             pre.withUnsafeMutableBufferPointer { pr in pim.withUnsafeMutableBufferPointer { pi in
                 tre.withUnsafeBufferPointer { tr in tim.withUnsafeBufferPointer { ti in
                     buffer.withUnsafeMutableBufferPointer { buf in columns.withUnsafeMutableBufferPointer { col in
                         for kk in set where !columnFresh[kk] {
                             let a = tr.baseAddress! + kk &* nf, b = ti.baseAddress! + kk &* nf
+                            let (lr, li) = kk < stellarCount ? (slr, sli) : (glr, gli)
                             for f in 0..<nf {
                                 pr[f] = a[f] * lr[f] - b[f] * li[f]
                                 pi[f] = a[f] * li[f] + b[f] * lr[f]
@@ -50,6 +58,7 @@ extension GalaxyFitter {
                     } }
                 } }
             } }
+        } }
         } }
     }
 
@@ -132,17 +141,24 @@ extension GalaxyFitter {
         buffer.withUnsafeBufferPointer { bp in pre.withUnsafeMutableBufferPointer { pr in pim.withUnsafeMutableBufferPointer { pi in
             fft.forward(bp.baseAddress!, count: nfft, re: pr.baseAddress!, im: pi.baseAddress!)
         } } }
-        var qre = [Double](repeating: 0, count: nf), qim = qre
-        let scale = 2 / Double(nfft)
-        for f in 0..<nf {
-            let w = f == 0 || f == nf - 1 ? scale / 2 : scale
-            let lr = lre[f], li = lim[f], ur = pre[f], ui = pim[f]
-            qre[f] = w * (lr * ur + li * ui)
-            qim[f] = w * (li * ur - lr * ui)
-        }
         var gradient = [Double](repeating: 0, count: k)
-        cblas_dgemv(CblasColMajor, CblasTrans, Int32(nf), Int32(k), 1, tre, Int32(nf), qre, 1, 0, &gradient, 1)
-        cblas_dgemv(CblasColMajor, CblasTrans, Int32(nf), Int32(k), -1, tim, Int32(nf), qim, 1, 1, &gradient, 1)
+        // Stellar templates with the stellar L̂, gas templates with the gas one.
+        for (range, lre, lim) in [(0..<stellarCount, lre, lim), (stellarCount..<k, gre, gim)] where !range.isEmpty {
+            var qre = [Double](repeating: 0, count: nf), qim = qre
+            let scale = 2 / Double(nfft)
+            for f in 0..<nf {
+                let w = f == 0 || f == nf - 1 ? scale / 2 : scale
+                let lr = lre[f], li = lim[f], ur = pre[f], ui = pim[f]
+                qre[f] = w * (lr * ur + li * ui)
+                qim[f] = w * (li * ur - lr * ui)
+            }
+            let first = range.lowerBound * nf, count = Int32(range.count)
+            gradient.withUnsafeMutableBufferPointer { gp in tre.withUnsafeBufferPointer { tr in tim.withUnsafeBufferPointer { ti in
+                let g = gp.baseAddress! + range.lowerBound
+                cblas_dgemv(CblasColMajor, CblasTrans, Int32(nf), count, 1, tr.baseAddress! + first, Int32(nf), qre, 1, 0, g, 1)
+                cblas_dgemv(CblasColMajor, CblasTrans, Int32(nf), count, -1, ti.baseAddress! + first, Int32(nf), qim, 1, 1, g, 1)
+            } } }
+        }
         return gradient
     }
 }

@@ -10,7 +10,7 @@ extension GalaxyFitter {
         var pv = [Double](repeating: 1, count: n)
         if let mp = mpoly {
             for m in 1...mp.degree {
-                let c = theta[kinCount + m - 1]
+                let c = theta[polyOffset + m - 1]
                 if c == 0 { continue }
                 mp.values[m].withUnsafeBufferPointer { l in for i in 0..<n { pv[i] += c * l[i] } }
             }
@@ -23,22 +23,52 @@ extension GalaxyFitter {
                           h3: kinCount == 4 ? theta[2] : 0, h4: kinCount == 4 ? theta[3] : 0)
     }
 
+    /// The gas component's Gaussian LOSVD.
+    func gasLOSVD(_ theta: [Double]) -> GaussHermiteLOSVD {
+        GaussHermiteLOSVD(centre: theta[kinCount] - frac, sigma: theta[kinCount + 1])
+    }
+
     /// ∂(model/noise)/∂θ over `index` with the weights held (ng × parameterCount, column-major).
     func jacobian(_ theta: [Double], state: FitState, index: [Int]) -> [Double] {
         let ng = index.count, np = parameterCount
         var jac = [Double](repeating: 0, count: ng * np)
+        kinematicColumns(&jac, templates: 0..<stellarCount, losvd: losvd(theta), moments: kinCount, firstColumn: 0, state: state, index: index)
+        if gasKinCount > 0 {
+            kinematicColumns(&jac, templates: stellarCount..<k, losvd: gasLOSVD(theta), moments: 2, firstColumn: kinCount, state: state, index: index)
+        }
         let noise = spectrum.noise
-        // Ŝ = Σ w_k T̂_k
+        if let mp = mpoly {
+            let stellarOverNoise = index.map { state.stellar[$0] / noise[$0] }
+            jac.withUnsafeMutableBufferPointer { jp in index.withUnsafeBufferPointer { ix in stellarOverNoise.withUnsafeBufferPointer { sp in
+                for m in 1...mp.degree {
+                    let col = jp.baseAddress! + (polyOffset + m - 1) &* ng
+                    mp.values[m].withUnsafeBufferPointer { lp in
+                        for r in 0..<ng { col[r] = lp[ix[r]] * sp[r] }
+                    }
+                }
+            } } }
+        }
+        projectOutLinearSpan(&jac, state: state, rows: ng)
+        return jac
+    }
+
+    /// Columns firstColumn… of the Jacobian: P·∂(Σ_k w_k T_k ⊛ L)/∂(LOSVD parameters)/noise over
+    /// `templates`, from Ŝ = Σ w_k T̂_k and the analytic derivatives of L̂.
+    func kinematicColumns(_ jac: inout [Double], templates: Range<Int>, losvd l: GaussHermiteLOSVD, moments: Int,
+                          firstColumn: Int, state: FitState, index: [Int]) {
+        let ng = index.count
+        let noise = spectrum.noise
         var sre = [Double](repeating: 0, count: nf), sim = sre
-        for kk in 0..<k where state.x[kk] > 0 {
+        for kk in templates where state.x[kk] > 0 {
             let w = state.x[kk]
             for f in 0..<nf { sre[f] += w * tre[kk * nf + f]; sim[f] += w * tim[kk * nf + f] }
         }
-        var dre = [Double](repeating: 0, count: kinCount * nf), dim = dre
-        losvd(theta).derivatives(fft, moments: kinCount, re: &dre, im: &dim)
-        for p in 0..<kinCount {
+        var dre = [Double](repeating: 0, count: moments * nf), dim = dre
+        l.derivatives(fft, moments: moments, re: &dre, im: &dim)
+        for q in 0..<moments {
+            let p = firstColumn + q
             for f in 0..<nf {
-                let a = sre[f], b = sim[f], c = dre[p * nf + f], d = dim[p * nf + f]
+                let a = sre[f], b = sim[f], c = dre[q * nf + f], d = dim[q * nf + f]
                 pre[f] = a * c - b * d
                 pim[f] = a * d + b * c
             }
@@ -51,19 +81,6 @@ extension GalaxyFitter {
                 } }
             } } }
         }
-        if let mp = mpoly {
-            let stellarOverNoise = index.map { state.stellar[$0] / noise[$0] }
-            jac.withUnsafeMutableBufferPointer { jp in index.withUnsafeBufferPointer { ix in stellarOverNoise.withUnsafeBufferPointer { sp in
-                for m in 1...mp.degree {
-                    let col = jp.baseAddress! + (kinCount + m - 1) &* ng
-                    mp.values[m].withUnsafeBufferPointer { lp in
-                        for r in 0..<ng { col[r] = lp[ix[r]] * sp[r] }
-                    }
-                }
-            } } }
-        }
-        projectOutLinearSpan(&jac, state: state, rows: ng)
-        return jac
     }
 
     /// Replaces each Jacobian column j by (I − A_P A_P⁺) j, A_P the columns of the design
@@ -158,13 +175,15 @@ extension GalaxyFitter {
         let gasFluxes = gasLines.enumerated().map { g, line -> Double in
             let vac = AirVacuum.vacuum(fromAir: line.strongestAirAngstrom)
             let p = min(max(Int(((log(vac) - spectrum.lnLambdaStart) / spectrum.lnStep).rounded()), 0), n - 1)
-            let observed = vac * (1 + spectrum.redshift) * (1 + theta[0] * vs / PreparedTemplates.cKms)
+            let observed = vac * (1 + spectrum.redshift) * (1 + theta[kinCount] * vs / PreparedTemplates.cKms)
             return state.x[stellarCount + g] * state.poly[p] * spectrum.fluxScale * observed * spectrum.lnStep
         }
         let ng = good.filter { $0 }.count
         let linear = state.x.prefix(k).filter { $0 > 0 }.count + (apoly.map { $0.degree + 1 } ?? 0)
         let dof = max(1, ng - parameterCount - linear)
         return FitResult(velocityKms: theta[0] * vs, sigmaKms: theta[1] * vs,
+                         gasVelocityKms: gasKinCount > 0 ? theta[kinCount] * vs : .nan,
+                         gasSigmaKms: gasKinCount > 0 ? theta[kinCount + 1] * vs : .nan,
                          h3: kinCount == 4 ? theta[2] : 0, h4: kinCount == 4 ? theta[3] : 0,
                          weights: w, gasLines: gasLines, gasFluxes: gasFluxes, logAgeYr: logAge, metallicity: met,
                          chi2: state.chi2, chi2PerDof: state.chi2 / Double(dof), goodPixels: ng,

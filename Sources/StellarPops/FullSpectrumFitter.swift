@@ -6,6 +6,10 @@ public struct FitResult: Sendable {
     /// LOSVD: V relative to the catalogue redshift, σ (km/s), and h₃, h₄ (0 unless moments = 4).
     public var velocityKms: Double
     public var sigmaKms: Double
+    /// With gas templates: the gas component's V (relative to the catalogue redshift) and σ;
+    /// NaN without.
+    public var gasVelocityKms: Double
+    public var gasSigmaKms: Double
     public var h3: Double
     public var h4: Double
     /// Template weights as light fractions: templates are normalised to unit mean flux over
@@ -62,7 +66,9 @@ public final class GalaxyFitter {
     var columnFresh: [Bool]                  // columns[k] holds T_k ⊛ L̂ for the current L̂
     var buffer: [Double]
     var lre: [Double], lim: [Double], pre: [Double], pim: [Double]
-    let kinCount: Int
+    /// Moments of the stellar LOSVD, and of the gas one (2 with gas templates, else 0).
+    let kinCount: Int, gasKinCount: Int
+    var gre: [Double], gim: [Double]        // gas LOSVD transform
     var regularisationGram: [Double]?
 
     public init(templates t: PreparedTemplates, spectrum s: FitSpectrum, options o: FitOptions) throws {
@@ -80,6 +86,7 @@ public final class GalaxyFitter {
         k = t.count + gasLines.count
         vs = t.velocityScaleKms
         kinCount = o.moments
+        gasKinCount = gasLines.isEmpty ? 0 : 2
         let d = (s.lnLambdaStart - t.lnLambdaStart) / t.lnStep
         let n0 = Int((d + 1e-9).rounded(.down))
         frac = d - Double(n0)
@@ -137,7 +144,7 @@ public final class GalaxyFitter {
         columns = [Double](repeating: 0, count: n * k)
         columnFresh = [Bool](repeating: false, count: k)
         buffer = [Double](repeating: 0, count: nfft)
-        lre = [Double](repeating: 0, count: nf); lim = lre; pre = lre; pim = lre
+        lre = [Double](repeating: 0, count: nf); lim = lre; pre = lre; pim = lre; gre = lre; gim = lre
         if o.regularisation > 0 { regularisationGram = Self.regularisation(ages: t.ageCount, mets: t.metallicityCount, strength: o.regularisation) }
     }
 
@@ -154,16 +161,17 @@ public final class GalaxyFitter {
         return g
     }
 
-    /// Nonlinear parameters: [V/vs, σ/vs, (h₃, h₄), c₁…c_M].
-    var parameterCount: Int { kinCount + (mpoly?.degree ?? 0) }
+    /// Nonlinear parameters: [V/vs, σ/vs, (h₃, h₄), (V_gas/vs, σ_gas/vs), c₁…c_M].
+    var parameterCount: Int { polyOffset + (mpoly?.degree ?? 0) }
+    /// Index of c₁ in the parameters.
+    var polyOffset: Int { kinCount + gasKinCount }
 
     func bounds(_ p: Int) -> (Double, Double) {
-        switch p {
-        case 0: return (-options.maxAbsVelocityKms / vs, options.maxAbsVelocityKms / vs)
-        case 1: return (options.minSigmaKms / vs, options.maxSigmaKms / vs)
-        case 2, 3 where kinCount == 4: return (-0.3, 0.3)
-        default: return (-Double.infinity, Double.infinity)
-        }
+        let gas = gasKinCount > 0
+        if p == 0 || (gas && p == kinCount) { return (-options.maxAbsVelocityKms / vs, options.maxAbsVelocityKms / vs) }
+        if p == 1 || (gas && p == kinCount + 1) { return (options.minSigmaKms / vs, options.maxSigmaKms / vs) }
+        if p < kinCount { return (-0.3, 0.3) }
+        return (-Double.infinity, Double.infinity)
     }
 
     /// The starting parameters from the options.
@@ -171,6 +179,10 @@ public final class GalaxyFitter {
         var p = [Double](repeating: 0, count: parameterCount)
         p[0] = options.startVelocityKms / vs
         p[1] = options.startSigmaKms / vs
+        if gasKinCount > 0 {
+            p[kinCount] = options.startVelocityKms / vs
+            p[kinCount + 1] = options.startSigmaKms / vs
+        }
         return p
     }
 

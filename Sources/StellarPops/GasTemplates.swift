@@ -5,8 +5,10 @@ public enum GasTreatment: String, Sendable, Codable, CaseIterable {
     /// Mask ± `emissionHalfWidthKms` around each line (the default).
     case mask
     /// Fit each line (or fixed-ratio doublet) as an extra Gaussian template with a
-    /// non-negative weight in the same NNLS, broadened by the instrument and by the stellar
-    /// LOSVD (the gas shares the stars' V and σ), and left out of the light weighting.
+    /// non-negative weight in the same NNLS, left out of the light weighting. The lines are
+    /// broadened by the instrument and by a Gaussian LOSVD of their own (V_gas, σ_gas: two
+    /// more nonlinear parameters, shared by all lines), since gas is usually colder than the
+    /// stars and would bias the stellar σ if forced to share it.
     case fit
 }
 

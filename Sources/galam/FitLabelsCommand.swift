@@ -18,8 +18,9 @@ struct FitLabelsCommand: ParsableCommand {
         the standard deviation of both (and of V, σ) over N refits of the best-fit model plus
         Gaussian noise of the spectrum's ivar (--mc-mode data: the observed spectrum plus noise).
         With --gas fit the gas lines (Balmer Hα–Hδ, [O II], [O III], [O I], [N II], [S II]) are
-        fitted as Gaussian templates sharing the stellar V and σ instead of being masked;
-        their fluxes (10⁻¹⁷ erg/s/cm² for SDSS) go to gas_flux_* columns. Writes --out (CSV:
+        fitted as Gaussian templates with a kinematic component of their own (gas_velocity_kms,
+        gas_sigma_kms) instead of being masked; their fluxes (10⁻¹⁷ erg/s/cm² for SDSS) go to
+        gas_flux_* columns. Writes --out (CSV:
         the catalog's columns plus the labels) and the same name with .fits (binary table
         FITLABELS). Galaxies that cannot be fitted get fit_status
         "failed" and a fit_reason; the others go on.
@@ -68,7 +69,7 @@ struct FitLabelsCommand: ParsableCommand {
     @Flag(help: "Iteratively clip outlying pixels (3σ robust).")
     var clip = false
 
-    @Option(help: "Gas emission lines: mask (±800 km/s, default) or fit (Gaussian templates with the stellar kinematics; adds gas_flux_* columns).")
+    @Option(help: "Gas emission lines: mask (±800 km/s, default) or fit (Gaussian templates with their own V and σ; adds gas_* columns).")
     var gas = "mask"
 
     @Flag(name: .customLong("keep-emission-lines"), help: "Do not mask the gas emission lines.")
