@@ -26,6 +26,7 @@ public enum FitBenchmark {
         let spectra = try files.map { try SDSSSpectrum(contentsOf: spectraDirectory + "/" + $0) }
         let templates = PreparedTemplates(grid: try SSPGrid.load(.miles, selection: selection), lnStep: FitLabelsJob.sdssLnStep)
         openblas_set_num_threads(1)
+        MemoryTuning.keepFreedMemory()
         func fitOne(_ s: SDSSSpectrum) throws -> (GalaxyFitter, FitResult) {
             let spec = try FitSpectrum(sdss: s, templates: templates, options: options)
             let fitter = try GalaxyFitter(templates: templates, spectrum: spec, options: options)

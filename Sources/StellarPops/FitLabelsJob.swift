@@ -83,6 +83,7 @@ public struct FitLabelsJob {
         let templates = PreparedTemplates(grid: grid, lnStep: Self.sdssLnStep)
         // Parallelism is over galaxies; BLAS calls are small and must not spawn threads of their own.
         openblas_set_num_threads(1)
+        MemoryTuning.keepFreedMemory()
         let progress = ProgressReporter(label: "fit-labels", total: names.count, enabled: showProgress)
         let results = UnsafeMutableBufferPointer<FitLabelsRow?>.allocate(capacity: names.count)
         results.initialize(repeating: nil)
