@@ -19,7 +19,8 @@ public enum FitBenchmark {
     }
 
     public static func run(spectraDirectory: String, repeats: Int, realisations: Int,
-                           selection: SSPGrid.Selection = .paper, options: FitOptions = FitOptions()) throws -> Figures {
+                           selection: SSPGrid.Selection = .paper, options: FitOptions = FitOptions(),
+                           mode: MonteCarloMode = .model) throws -> Figures {
         let files = try FileManager.default.contentsOfDirectory(atPath: spectraDirectory)
             .filter { $0.hasPrefix("spec-") && $0.hasSuffix(".fits") }.sorted()
         guard !files.isEmpty else { throw SurveyIOError(path: spectraDirectory, reason: "no spec-*.fits files") }
@@ -54,7 +55,7 @@ public enum FitBenchmark {
             let (fitter, r) = try fitOne(s)
             t0 = Date()
             c0 = threadCPUSeconds()
-            _ = fitter.monteCarlo(best: r, realisations: realisations, seed: 1)
+            _ = fitter.monteCarlo(best: r, realisations: realisations, seed: 1, mode: mode)
             mcSeconds += Date().timeIntervalSince(t0)
             mcCPU += threadCPUSeconds() - c0
         }
