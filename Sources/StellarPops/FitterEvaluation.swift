@@ -31,7 +31,7 @@ extension GalaxyFitter {
                 gasLOSVD(theta).transform(fft, re: gr.baseAddress!, im: gi.baseAddress!)
             } }
         }
-        for kk in 0..<k { columnFresh[kk] = false }
+        columnFresh.withUnsafeMutableBufferPointer { $0.update(repeating: false) }
     }
 
     /// columns[kk] = (T_kk ⊛ L)(fitted pixels) for the templates of `set` not yet convolved
@@ -136,9 +136,10 @@ extension GalaxyFitter {
     /// is Re(T̂_k Q), Q = L̂ Û*·weight/N, i.e. two products with the template transforms.
     func residualGradient(model: [Double], flux: [Double], poly pv: [Double], index: [Int]) -> [Double] {
         let noise = spectrum.noise, nf = self.nf, nfft = fft.n
-        for j in 0..<nfft { buffer[j] = 0 }
-        for i in index { buffer[off + i] = pv[i] * (flux[i] - model[i]) / (noise[i] * noise[i]) }
-        buffer.withUnsafeBufferPointer { bp in pre.withUnsafeMutableBufferPointer { pr in pim.withUnsafeMutableBufferPointer { pi in
+        let off = self.off
+        buffer.withUnsafeMutableBufferPointer { bp in pre.withUnsafeMutableBufferPointer { pr in pim.withUnsafeMutableBufferPointer { pi in
+            bp.update(repeating: 0)
+            for i in index { bp[off &+ i] = pv[i] * (flux[i] - model[i]) / (noise[i] * noise[i]) }
             fft.forward(bp.baseAddress!, count: nfft, re: pr.baseAddress!, im: pi.baseAddress!)
         } } }
         var gradient = [Double](repeating: 0, count: k)
