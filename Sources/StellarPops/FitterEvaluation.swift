@@ -8,7 +8,7 @@ struct FitState {
     var x: [Double]
     /// P·S + additive polynomial, every fitted pixel.
     var model: [Double]
-    /// S = Σ w_k (T_k ⊛ L), every fitted pixel.
+    /// S = Σ w_k (T_k ⊛ L), every fitted pixel (gas templates included: P multiplies them too).
     var stellar: [Double]
     /// The multiplicative polynomial P.
     var poly: [Double]
