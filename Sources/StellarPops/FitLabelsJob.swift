@@ -24,6 +24,7 @@ public struct FitLabelsJob {
     public var selection: SSPGrid.Selection = .paper
     public var options = FitOptions()
     public var monteCarloRealisations = 0
+    public var monteCarloMode = MonteCarloMode.model
     public var seed: UInt64 = 1
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var showProgress = true
@@ -42,13 +43,13 @@ public struct FitLabelsJob {
 
     /// Fits one spectrum file (everything but the I/O of the outputs).
     public static func fitOne(path: String, templates: PreparedTemplates, options: FitOptions,
-                              monteCarlo: Int, seed: UInt64) -> FitLabelsRow {
+                              monteCarlo: Int, seed: UInt64, mode: MonteCarloMode = .model) -> FitLabelsRow {
         do {
             let s = try SDSSSpectrum(contentsOf: path)
             let spec = try FitSpectrum(sdss: s, templates: templates, options: options)
             let fitter = try GalaxyFitter(templates: templates, spectrum: spec, options: options)
             let r = try fitter.fit()
-            let mc = monteCarlo > 0 ? fitter.monteCarlo(best: r, realisations: monteCarlo, seed: seed) : nil
+            let mc = monteCarlo > 0 ? fitter.monteCarlo(best: r, realisations: monteCarlo, seed: seed, mode: mode) : nil
             return FitLabelsRow(status: r.converged ? "ok" : "not_converged",
                                 reason: r.converged ? "" : "iteration limit \(options.maxIterations) reached",
                                 result: r, monteCarlo: mc)
@@ -82,12 +83,13 @@ public struct FitLabelsJob {
         let templates = PreparedTemplates(grid: grid, lnStep: Self.sdssLnStep)
         // Parallelism is over galaxies; BLAS calls are small and must not spawn threads of their own.
         openblas_set_num_threads(1)
+        MemoryTuning.keepFreedMemory()
         let progress = ProgressReporter(label: "fit-labels", total: names.count, enabled: showProgress)
         let results = UnsafeMutableBufferPointer<FitLabelsRow?>.allocate(capacity: names.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         let next = WorkCounter()
-        let opts = options, mcN = monteCarloRealisations, seed = self.seed, dir = spectraDirectory
+        let opts = options, mcN = monteCarloRealisations, mcMode = monteCarloMode, seed = self.seed, dir = spectraDirectory
         DispatchQueue.concurrentPerform(iterations: max(1, min(threads, names.count))) { _ in
             while true {
                 let i = next.next()
@@ -95,7 +97,7 @@ public struct FitLabelsJob {
                 // Seed per galaxy, so the result does not depend on the thread that fits it.
                 let rowSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
                 results[i] = Self.fitOne(path: dir + "/" + names[i], templates: templates, options: opts,
-                                         monteCarlo: mcN, seed: rowSeed)
+                                         monteCarlo: mcN, seed: rowSeed, mode: mcMode)
                 progress.advance()
             }
         }
@@ -118,6 +120,20 @@ public struct FitLabelsJob {
                 m?.velocityStdKms ?? .nan, m?.sigmaStdKms ?? .nan]
     }
 
+    /// With `gas: .fit`: the gas V and σ, and one column per gas template of `GasLine.standard`
+    /// with its flux (NaN when the line lies outside the fitted range or the fit failed).
+    func gasColumns(_ rows: [FitLabelsRow]) -> [(name: String, values: [Double])] {
+        guard options.gas == .fit else { return [] }
+        let kinematics = [("gas_velocity_kms", rows.map { $0.result?.gasVelocityKms ?? .nan }),
+                          ("gas_sigma_kms", rows.map { $0.result?.gasSigmaKms ?? .nan })]
+        return kinematics + GasLine.standard.map { line in
+            ("gas_flux_" + line.name.lowercased(), rows.map { r -> Double in
+                guard let f = r.result, let i = f.gasLines.firstIndex(of: line) else { return .nan }
+                return f.gasFluxes[i]
+            })
+        }
+    }
+
     func writeCSV(catalog: Catalog, rows: [FitLabelsRow]) throws {
         var c = catalog
         let vals = rows.map(Self.values)
@@ -126,6 +142,7 @@ public struct FitLabelsJob {
         for (j, name) in Self.columns.dropFirst(2).enumerated() {
             c.setColumn(name, vals.map { $0[j].isNaN ? "" : String(format: j == 7 || j == 8 || j == 9 ? "%.0f" : "%.6g", $0[j]) })
         }
+        for (name, v) in gasColumns(rows) { c.setColumn(name, v.map { $0.isNaN ? "" : String(format: "%.6g", $0) }) }
         try c.write(to: outputPath)
     }
 
@@ -140,6 +157,7 @@ public struct FitLabelsJob {
         for (j, name) in Self.columns.dropFirst(2).enumerated() {
             cols.append(FITSColumn(name.uppercased(), .float64(vals.map { $0[j] }), unit: units[j]))
         }
+        for (name, v) in gasColumns(rows) { cols.append(FITSColumn(name.uppercased(), .float64(v), unit: name.hasSuffix("_kms") ? "km/s" : "flux*Angstrom")) }
         try AtomicFile.produce(fitsPath) { tmp in
             let f = try FITSFile(creatingAt: tmp)
             try f.writeEmptyPrimary(keywords: [("CREATOR", "galam \(GalAMVersion.string) fit-labels")])

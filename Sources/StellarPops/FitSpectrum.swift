@@ -20,6 +20,9 @@ public struct FitOptions: Sendable, Codable, Equatable {
     /// wavelengths (pPXF's choice is ±800 km/s).
     public var maskEmissionLines = true
     public var emissionHalfWidthKms = 800.0
+    /// `.fit`: model the gas lines (`GasLine.standard`) as extra templates instead of masking
+    /// them (then `maskEmissionLines` has no effect).
+    public var gas = GasTreatment.mask
     /// `and_mask` bits that make a pixel bad (default: the no-data bits NOPLUG, BADTRACE,
     /// BADFLAT, BADARC, FULLREJECT, NODATA, COMBINEREJ, as in `prepare-spectra`).
     public var badAndMaskBits: Int32 = 0b1111 | (1 << 18) | (1 << 24) | (1 << 25)
@@ -116,7 +119,7 @@ public struct FitSpectrum: Sendable {
         for i in lo...hi {
             let f = Double(s.flux[i]), iv = Double(s.ivar[i])
             var ok = f.isFinite && iv.isFinite && iv > 0 && (s.andMask[i] & o.badAndMaskBits) == 0
-            if ok && o.maskEmissionLines {
+            if ok && o.maskEmissionLines && o.gas == .mask {
                 let l = lnRest0 + Double(i) * step
                 ok = !lines.contains { abs(l - $0) < halfWidth }
             }

@@ -1,22 +1,6 @@
 import COpenBLAS
 import Foundation
 
-/// The model at one set of nonlinear parameters, with its NNLS solution.
-struct FitState {
-    var chi2: Double
-    /// Template weights, then additive-polynomial coefficients.
-    var x: [Double]
-    /// P·S + additive polynomial, every fitted pixel.
-    var model: [Double]
-    /// S = Σ w_k (T_k ⊛ L), every fitted pixel.
-    var stellar: [Double]
-    /// The multiplicative polynomial P.
-    var poly: [Double]
-    /// The noise-weighted design matrix over the good pixels (ng × columns) and its Gram matrix.
-    var design: [Double]
-    var gram: [Double]
-}
-
 extension GalaxyFitter {
     func clamp(_ theta: [Double]) -> [Double] {
         theta.enumerated().map { p, v in let (lo, hi) = bounds(p); return min(max(v, lo), hi) }
@@ -26,7 +10,7 @@ extension GalaxyFitter {
         var pv = [Double](repeating: 1, count: n)
         if let mp = mpoly {
             for m in 1...mp.degree {
-                let c = theta[kinCount + m - 1]
+                let c = theta[polyOffset + m - 1]
                 if c == 0 { continue }
                 mp.values[m].withUnsafeBufferPointer { l in for i in 0..<n { pv[i] += c * l[i] } }
             }
@@ -39,99 +23,64 @@ extension GalaxyFitter {
                           h3: kinCount == 4 ? theta[2] : 0, h4: kinCount == 4 ? theta[3] : 0)
     }
 
-    /// columns[k] = (T_k ⊛ L)(fitted pixels), by products of transforms.
-    func convolveTemplates(_ theta: [Double]) {
-        let l = losvd(theta)
-        let nf = self.nf, n = self.n, off = self.off
-        lre.withUnsafeMutableBufferPointer { lr in lim.withUnsafeMutableBufferPointer { li in
-            l.transform(fft, re: lr.baseAddress!, im: li.baseAddress!)
-            pre.withUnsafeMutableBufferPointer { pr in pim.withUnsafeMutableBufferPointer { pi in
-                tre.withUnsafeBufferPointer { tr in tim.withUnsafeBufferPointer { ti in
-                    buffer.withUnsafeMutableBufferPointer { buf in columns.withUnsafeMutableBufferPointer { col in
-                        for kk in 0..<k {
-                            let a = tr.baseAddress! + kk &* nf, b = ti.baseAddress! + kk &* nf
-                            for f in 0..<nf {
-                                pr[f] = a[f] * lr[f] - b[f] * li[f]
-                                pi[f] = a[f] * li[f] + b[f] * lr[f]
-                            }
-                            fft.inverse(re: pr.baseAddress!, im: pi.baseAddress!, into: buf.baseAddress!)
-                            (col.baseAddress! + kk &* n).update(from: buf.baseAddress! + off, count: n)
-                        }
-                    } }
-                } }
-            } }
-        } }
-    }
-
-    /// Convolves at `theta` and solves the weights by NNLS over the pixels `index`.
-    func evaluate(_ theta: [Double], flux: [Double], index: [Int]) throws -> FitState {
-        convolveTemplates(theta)
-        let pv = polynomial(theta)
-        let ng = index.count
-        let na = apoly.map { $0.degree + 1 } ?? 0
-        let kc = k + na
-        let noise = spectrum.noise
-        var a = [Double](repeating: 0, count: ng * kc), b = [Double](repeating: 0, count: ng)
-        let pw = index.map { pv[$0] / noise[$0] }
-        for (r, i) in index.enumerated() { b[r] = flux[i] / noise[i] }
-        a.withUnsafeMutableBufferPointer { ap in columns.withUnsafeBufferPointer { cp in
-            for kk in 0..<k {
-                let dst = ap.baseAddress! + kk &* ng, src = cp.baseAddress! + kk &* n
-                for r in 0..<ng { dst[r] = pw[r] * src[index[r]] }
-            }
-            if let ab = apoly {
-                for j in 0..<na {
-                    let dst = ap.baseAddress! + (k + j) &* ng
-                    for r in 0..<ng { dst[r] = ab.values[j][index[r]] / noise[index[r]] }
-                }
-            }
-        } }
-        var g = [Double](repeating: 0, count: kc * kc), h = [Double](repeating: 0, count: kc)
-        NNLS.gram(a: a, rows: ng, columns: kc, b: b, g: &g, h: &h)
-        if let reg = regularisationGram {
-            for j in 0..<k { for i in 0..<k { g[j * kc + i] += reg[j * k + i] } }
-        }
-        let sol = NNLS.solve(gram: g, atb: h, count: kc, free: Set(k..<kc))
-        var stellar = [Double](repeating: 0, count: n)
-        cblas_dgemv(CblasColMajor, CblasNoTrans, Int32(n), Int32(k), 1, columns, Int32(n), sol.x, 1, 0, &stellar, 1)
-        var model = (0..<n).map { pv[$0] * stellar[$0] }
-        if let ab = apoly { for j in 0..<na where sol.x[k + j] != 0 { for i in 0..<n { model[i] += sol.x[k + j] * ab.values[j][i] } } }
-        var chi2 = 0.0
-        for i in index { let r = (model[i] - flux[i]) / noise[i]; chi2 += r * r }
-        guard chi2.isFinite else { throw FitFailure("the model is not finite") }
-        return FitState(chi2: chi2, x: sol.x, model: model, stellar: stellar, poly: pv, design: a, gram: g)
+    /// The gas component's Gaussian LOSVD.
+    func gasLOSVD(_ theta: [Double]) -> GaussHermiteLOSVD {
+        GaussHermiteLOSVD(centre: theta[kinCount] - frac, sigma: theta[kinCount + 1])
     }
 
     /// ∂(model/noise)/∂θ over `index` with the weights held (ng × parameterCount, column-major).
     func jacobian(_ theta: [Double], state: FitState, index: [Int]) -> [Double] {
         let ng = index.count, np = parameterCount
         var jac = [Double](repeating: 0, count: ng * np)
+        kinematicColumns(&jac, templates: 0..<stellarCount, losvd: losvd(theta), moments: kinCount, firstColumn: 0, state: state, index: index)
+        if gasKinCount > 0 {
+            kinematicColumns(&jac, templates: stellarCount..<k, losvd: gasLOSVD(theta), moments: 2, firstColumn: kinCount, state: state, index: index)
+        }
         let noise = spectrum.noise
-        // Ŝ = Σ w_k T̂_k
+        if let mp = mpoly {
+            let stellarOverNoise = index.map { state.stellar[$0] / noise[$0] }
+            jac.withUnsafeMutableBufferPointer { jp in index.withUnsafeBufferPointer { ix in stellarOverNoise.withUnsafeBufferPointer { sp in
+                for m in 1...mp.degree {
+                    let col = jp.baseAddress! + (polyOffset + m - 1) &* ng
+                    mp.values[m].withUnsafeBufferPointer { lp in
+                        for r in 0..<ng { col[r] = lp[ix[r]] * sp[r] }
+                    }
+                }
+            } } }
+        }
+        projectOutLinearSpan(&jac, state: state, rows: ng)
+        return jac
+    }
+
+    /// Columns firstColumn… of the Jacobian: P·∂(Σ_k w_k T_k ⊛ L)/∂(LOSVD parameters)/noise over
+    /// `templates`, from Ŝ = Σ w_k T̂_k and the analytic derivatives of L̂.
+    func kinematicColumns(_ jac: inout [Double], templates: Range<Int>, losvd l: GaussHermiteLOSVD, moments: Int,
+                          firstColumn: Int, state: FitState, index: [Int]) {
+        let ng = index.count
+        let noise = spectrum.noise
         var sre = [Double](repeating: 0, count: nf), sim = sre
-        for kk in 0..<k where state.x[kk] > 0 {
+        for kk in templates where state.x[kk] > 0 {
             let w = state.x[kk]
             for f in 0..<nf { sre[f] += w * tre[kk * nf + f]; sim[f] += w * tim[kk * nf + f] }
         }
-        var dre = [Double](repeating: 0, count: kinCount * nf), dim = dre
-        losvd(theta).derivatives(fft, moments: kinCount, re: &dre, im: &dim)
-        for p in 0..<kinCount {
+        var dre = [Double](repeating: 0, count: moments * nf), dim = dre
+        l.derivatives(fft, moments: moments, re: &dre, im: &dim)
+        for q in 0..<moments {
+            let p = firstColumn + q
             for f in 0..<nf {
-                let a = sre[f], b = sim[f], c = dre[p * nf + f], d = dim[p * nf + f]
+                let a = sre[f], b = sim[f], c = dre[q * nf + f], d = dim[q * nf + f]
                 pre[f] = a * c - b * d
                 pim[f] = a * d + b * c
             }
             fft.inverse(re: pre, im: pim, into: &buffer)
-            for (r, i) in index.enumerated() { jac[p * ng + r] = state.poly[i] * buffer[off + i] / noise[i] }
+            let off = self.off
+            jac.withUnsafeMutableBufferPointer { jp in buffer.withUnsafeBufferPointer { bp in index.withUnsafeBufferPointer { ix in
+                state.poly.withUnsafeBufferPointer { pp in noise.withUnsafeBufferPointer { np in
+                    let col = jp.baseAddress! + p &* ng
+                    for r in 0..<ng { let i = ix[r]; col[r] = pp[i] * bp[off &+ i] / np[i] }
+                } }
+            } } }
         }
-        if let mp = mpoly {
-            for m in 1...mp.degree {
-                let col = kinCount + m - 1
-                for (r, i) in index.enumerated() { jac[col * ng + r] = mp.values[m][i] * state.stellar[i] / noise[i] }
-            }
-        }
-        projectOutLinearSpan(&jac, state: state, rows: ng)
-        return jac
     }
 
     /// Replaces each Jacobian column j by (I − A_P A_P⁺) j, A_P the columns of the design
@@ -139,8 +88,9 @@ extension GalaxyFitter {
     /// Kaufman (1975). Without it the weights cannot follow a change of the polynomial and
     /// the iteration crawls (linear convergence along template-colour directions).
     func projectOutLinearSpan(_ jac: inout [Double], state: FitState, rows ng: Int) {
-        let kc = state.x.count, np = parameterCount
-        let active = (0..<kc).filter { $0 >= k || state.x[$0] > 0 }
+        let kc = state.used.count, np = parameterCount
+        // Positions in the design matrix of the free and positive coefficients.
+        let active = (0..<kc).filter { state.used[$0] >= k || state.x[state.used[$0]] > 0 }
         let p = active.count
         guard p > 0 else { return }
         var ap = [Double](repeating: 0, count: ng * p)
@@ -156,12 +106,13 @@ extension GalaxyFitter {
     }
 
     /// Levenberg–Marquardt over the nonlinear parameters; `start` becomes the solution.
-    func levenbergMarquardt(flux: [Double], good: [Bool], start theta: inout [Double]) throws -> (FitState, Int, Bool) {
+    /// `candidates`: templates to try first in the NNLS (nil = all; see `evaluate`).
+    func levenbergMarquardt(flux: [Double], good: [Bool], start theta: inout [Double], candidates: [Int]? = nil) throws -> (FitState, Int, Bool) {
         let index = good.indices.filter { good[$0] }
         let np = parameterCount
         guard index.count > np + k + 10 else { throw FitFailure("only \(index.count) good pixels for \(np + k) parameters") }
         theta = clamp(theta)
-        var state = try evaluate(theta, flux: flux, index: index)
+        var state = try evaluate(theta, flux: flux, index: index, candidates: candidates)
         var lambda = 1e-3
         var iterations = 0, converged = false
         let ng = index.count
@@ -179,7 +130,7 @@ extension GalaxyFitter {
                 let info = LAPACKE_dposv(LAPACK_COL_MAJOR, Int8(UInt8(ascii: "U")), Int32(np), 1, &m, Int32(np), &rhs, Int32(np))
                 if info != 0 || !rhs.allSatisfy(\.isFinite) { lambda *= 10; continue }
                 let trial = clamp(zip(theta, rhs).map(+))
-                let s = try evaluate(trial, flux: flux, index: index)
+                let s = try evaluate(trial, flux: flux, index: index, candidates: activeTemplates(state))
                 if s.chi2 < state.chi2 {
                     let gain = state.chi2 - s.chi2
                     theta = trial
@@ -195,9 +146,12 @@ extension GalaxyFitter {
             if !accepted { converged = true }
             if converged { break }
         }
-        if !state.x.prefix(k).contains(where: { $0 > 0 }) { throw FitFailure("all template weights are zero") }
+        if !state.x.prefix(stellarCount).contains(where: { $0 > 0 }) { throw FitFailure("all stellar template weights are zero") }
         return (state, iterations, converged)
     }
+
+    /// Templates with a positive weight.
+    func activeTemplates(_ state: FitState) -> [Int] { (0..<k).filter { state.x[$0] > 0 } }
 
     /// The mask after one clipping round: pixels of `initial` whose residual lies within
     /// clipSigma robust standard deviations (1.4826 × MAD over the `current` pixels).
@@ -212,16 +166,26 @@ extension GalaxyFitter {
     }
 
     func result(state: FitState, theta: [Double], good: [Bool], iterations: Int, converged: Bool) -> FitResult {
-        let w = Array(state.x.prefix(k))
+        let w = Array(state.x.prefix(stellarCount))
         let sum = w.reduce(0, +)
-        let logAge = (0..<k).reduce(0.0) { $0 + w[$1] * templates.logAgeYr($1) } / sum
-        let met = (0..<k).reduce(0.0) { $0 + w[$1] * templates.metallicities[$1] } / sum
+        let logAge = w.indices.reduce(0.0) { $0 + w[$1] * templates.logAgeYr($1) } / sum
+        let met = w.indices.reduce(0.0) { $0 + w[$1] * templates.metallicities[$1] } / sum
+        // Gas weights are line fluxes in (fitted flux units) × pixels; × P at the line, the
+        // median the spectrum was divided by, and the pixel width in Å in the observed frame.
+        let gasFluxes = gasLines.enumerated().map { g, line -> Double in
+            let vac = AirVacuum.vacuum(fromAir: line.strongestAirAngstrom)
+            let p = min(max(Int(((log(vac) - spectrum.lnLambdaStart) / spectrum.lnStep).rounded()), 0), n - 1)
+            let observed = vac * (1 + spectrum.redshift) * (1 + theta[kinCount] * vs / PreparedTemplates.cKms)
+            return state.x[stellarCount + g] * state.poly[p] * spectrum.fluxScale * observed * spectrum.lnStep
+        }
         let ng = good.filter { $0 }.count
-        let linear = w.filter { $0 > 0 }.count + (apoly.map { $0.degree + 1 } ?? 0)
+        let linear = state.x.prefix(k).filter { $0 > 0 }.count + (apoly.map { $0.degree + 1 } ?? 0)
         let dof = max(1, ng - parameterCount - linear)
         return FitResult(velocityKms: theta[0] * vs, sigmaKms: theta[1] * vs,
+                         gasVelocityKms: gasKinCount > 0 ? theta[kinCount] * vs : .nan,
+                         gasSigmaKms: gasKinCount > 0 ? theta[kinCount + 1] * vs : .nan,
                          h3: kinCount == 4 ? theta[2] : 0, h4: kinCount == 4 ? theta[3] : 0,
-                         weights: w, logAgeYr: logAge, metallicity: met,
+                         weights: w, gasLines: gasLines, gasFluxes: gasFluxes, logAgeYr: logAge, metallicity: met,
                          chi2: state.chi2, chi2PerDof: state.chi2 / Double(dof), goodPixels: ng,
                          iterations: iterations, converged: converged, model: state.model, good: good, parameters: theta)
     }

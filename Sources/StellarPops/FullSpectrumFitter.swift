@@ -6,12 +6,21 @@ public struct FitResult: Sendable {
     /// LOSVD: V relative to the catalogue redshift, σ (km/s), and h₃, h₄ (0 unless moments = 4).
     public var velocityKms: Double
     public var sigmaKms: Double
+    /// With gas templates: the gas component's V (relative to the catalogue redshift) and σ;
+    /// NaN without.
+    public var gasVelocityKms: Double
+    public var gasSigmaKms: Double
     public var h3: Double
     public var h4: Double
     /// Template weights as light fractions: templates are normalised to unit mean flux over
     /// the fitted pixels (after the instrumental convolution), so w_k is template k's share of
     /// the light there. Σw ≈ 1 since the galaxy is normalised to median 1.
     public var weights: [Double]
+    /// With `gas: .fit`: the gas templates inside the fitted range and their fluxes, in the
+    /// spectrum's flux-density unit × Å in the observed frame (10⁻¹⁷ erg s⁻¹ cm⁻² for SDSS);
+    /// a doublet's flux is that of both lines. Empty with `gas: .mask`.
+    public var gasLines: [GasLine]
+    public var gasFluxes: [Double]
     /// Light-weighted ⟨log₁₀(age/yr)⟩ = Σw·log age / Σw and ⟨[M/H]⟩ likewise.
     public var logAgeYr: Double
     public var metallicity: Double
@@ -46,14 +55,20 @@ public final class GalaxyFitter {
     public let spectrum: FitSpectrum
     public let options: FitOptions
     let fft: RealFFT
-    let k: Int, n: Int, nf: Int, off: Int, frac: Double
+    /// Templates in the fit: the stellar ones (`stellarCount`), then the gas lines.
+    let k: Int, stellarCount: Int, n: Int, nf: Int, off: Int, frac: Double
+    /// The gas templates of this fit (`gas: .fit`, lines inside the fitted range).
+    let gasLines: [GasLine]
     let vs: Double
     var tre: [Double], tim: [Double]          // template transforms, k × nf
     let mpoly: LegendreBasis?, apoly: LegendreBasis?
     var columns: [Double]                    // convolved templates over fitted pixels, n × k
+    var columnFresh: [Bool]                  // columns[k] holds T_k ⊛ L̂ for the current L̂
     var buffer: [Double]
     var lre: [Double], lim: [Double], pre: [Double], pim: [Double]
-    let kinCount: Int
+    /// Moments of the stellar LOSVD, and of the gas one (2 with gas templates, else 0).
+    let kinCount: Int, gasKinCount: Int
+    var gre: [Double], gim: [Double]        // gas LOSVD transform
     var regularisationGram: [Double]?
 
     public init(templates t: PreparedTemplates, spectrum s: FitSpectrum, options o: FitOptions) throws {
@@ -61,10 +76,17 @@ public final class GalaxyFitter {
         spectrum = s
         options = o
         guard o.moments == 2 || o.moments == 4 else { throw FitFailure("moments must be 2 or 4, not \(o.moments)") }
-        k = t.count
         n = s.count
+        stellarCount = t.count
+        // Gas lines whose components all lie 10 pixels or more inside the fitted range.
+        let lineGalaxyPixel = { (air: Double) -> Double in (log(AirVacuum.vacuum(fromAir: air)) - s.lnLambdaStart) / s.lnStep }
+        gasLines = o.gas == .fit ? GasLine.standard.filter { g in
+            g.airAngstrom.allSatisfy { let p = lineGalaxyPixel($0); return p >= 10 && p <= Double(s.count - 11) }
+        } : []
+        k = t.count + gasLines.count
         vs = t.velocityScaleKms
         kinCount = o.moments
+        gasKinCount = gasLines.isEmpty ? 0 : 2
         let d = (s.lnLambdaStart - t.lnLambdaStart) / t.lnStep
         let n0 = Int((d + 1e-9).rounded(.down))
         frac = d - Double(n0)
@@ -89,8 +111,9 @@ public final class GalaxyFitter {
         }
         var tre = [Double](repeating: 0, count: k * nf)
         var tim = [Double](repeating: 0, count: k * nf)
-        for kk in 0..<k {
-            var seg = VariableGaussianSmoothing.smooth(Array(t.fluxes[kk][jStart...jEnd]), sigmaPixels: sigmaDiff)
+        let smoothed = VariableGaussianSmoothing.smooth(t.fluxes.map { Array($0[jStart...jEnd]) }, sigmaPixels: sigmaDiff)
+        for kk in 0..<stellarCount {
+            var seg = smoothed[kk]
             var mean = 0.0
             for p in 0..<n { mean += seg[off + p] }
             mean /= Double(n)
@@ -104,13 +127,24 @@ public final class GalaxyFitter {
                 }
             }
         }
+        // Gas templates: Gaussians of the galaxy's instrumental dispersion at each line, placed
+        // on the segment's pixels (template pixel − jStart), built directly as transforms.
+        for (g, line) in gasLines.enumerated() {
+            let positions = line.airAngstrom.map { (log(AirVacuum.vacuum(fromAir: $0)) - t.lnLambdaStart) / t.lnStep - Double(jStart) }
+            let sigmas = line.airAngstrom.map { s.instrumentalSigmaKms[Int(lineGalaxyPixel($0).rounded())] / vs }
+            let kk = stellarCount + g
+            tre.withUnsafeMutableBufferPointer { rp in tim.withUnsafeMutableBufferPointer { ip in
+                line.transform(fft, positions: positions, sigmaPixels: sigmas, re: rp.baseAddress! + kk * nf, im: ip.baseAddress! + kk * nf)
+            } }
+        }
         self.tre = tre
         self.tim = tim
         mpoly = o.multiplicativeDegree >= 1 ? LegendreBasis(degree: o.multiplicativeDegree, count: n) : nil
         apoly = o.additiveDegree >= 0 ? LegendreBasis(degree: o.additiveDegree, count: n) : nil
         columns = [Double](repeating: 0, count: n * k)
+        columnFresh = [Bool](repeating: false, count: k)
         buffer = [Double](repeating: 0, count: nfft)
-        lre = [Double](repeating: 0, count: nf); lim = lre; pre = lre; pim = lre
+        lre = [Double](repeating: 0, count: nf); lim = lre; pre = lre; pim = lre; gre = lre; gim = lre
         if o.regularisation > 0 { regularisationGram = Self.regularisation(ages: t.ageCount, mets: t.metallicityCount, strength: o.regularisation) }
     }
 
@@ -127,16 +161,17 @@ public final class GalaxyFitter {
         return g
     }
 
-    /// Nonlinear parameters: [V/vs, σ/vs, (h₃, h₄), c₁…c_M].
-    var parameterCount: Int { kinCount + (mpoly?.degree ?? 0) }
+    /// Nonlinear parameters: [V/vs, σ/vs, (h₃, h₄), (V_gas/vs, σ_gas/vs), c₁…c_M].
+    var parameterCount: Int { polyOffset + (mpoly?.degree ?? 0) }
+    /// Index of c₁ in the parameters.
+    var polyOffset: Int { kinCount + gasKinCount }
 
     func bounds(_ p: Int) -> (Double, Double) {
-        switch p {
-        case 0: return (-options.maxAbsVelocityKms / vs, options.maxAbsVelocityKms / vs)
-        case 1: return (options.minSigmaKms / vs, options.maxSigmaKms / vs)
-        case 2, 3 where kinCount == 4: return (-0.3, 0.3)
-        default: return (-Double.infinity, Double.infinity)
-        }
+        let gas = gasKinCount > 0
+        if p == 0 || (gas && p == kinCount) { return (-options.maxAbsVelocityKms / vs, options.maxAbsVelocityKms / vs) }
+        if p == 1 || (gas && p == kinCount + 1) { return (options.minSigmaKms / vs, options.maxSigmaKms / vs) }
+        if p < kinCount { return (-0.3, 0.3) }
+        return (-Double.infinity, Double.infinity)
     }
 
     /// The starting parameters from the options.
@@ -144,17 +179,24 @@ public final class GalaxyFitter {
         var p = [Double](repeating: 0, count: parameterCount)
         p[0] = options.startVelocityKms / vs
         p[1] = options.startSigmaKms / vs
+        if gasKinCount > 0 {
+            p[kinCount] = options.startVelocityKms / vs
+            p[kinCount + 1] = options.startSigmaKms / vs
+        }
         return p
     }
 
     /// Fits `flux` (default: the spectrum's) over `good` (default: its mask) from `start`;
     /// `clip: false` skips outlier clipping even if the options ask for it.
-    public func fit(flux: [Double]? = nil, good: [Bool]? = nil, start: [Double]? = nil, clip: Bool = true) throws -> FitResult {
+    /// `templates`: those to try first in the NNLS (e.g. the ones with weight at a previous
+    /// solution); the result is the same, only faster.
+    public func fit(flux: [Double]? = nil, good: [Bool]? = nil, start: [Double]? = nil, clip: Bool = true,
+                    templates candidates: [Int]? = nil) throws -> FitResult {
         let f = flux ?? spectrum.flux
         var mask = good ?? spectrum.good
         var theta = start ?? startParameters
         var total = 0
-        var (state, iterations, converged) = try levenbergMarquardt(flux: f, good: mask, start: &theta)
+        var (state, iterations, converged) = try levenbergMarquardt(flux: f, good: mask, start: &theta, candidates: candidates)
         total += iterations
         if options.clipOutliers && clip {
             let initial = good ?? spectrum.good
@@ -162,7 +204,8 @@ public final class GalaxyFitter {
                 let newMask = clipMask(flux: f, model: state.model, initial: initial, current: mask)
                 if newMask == mask { break }
                 mask = newMask
-                (state, iterations, converged) = try levenbergMarquardt(flux: f, good: mask, start: &theta)
+                (state, iterations, converged) = try levenbergMarquardt(flux: f, good: mask, start: &theta,
+                                                                        candidates: activeTemplates(state))
                 total += iterations
             }
         }

@@ -10,9 +10,12 @@ import Foundation
 public final class RealFFT {
     public let n: Int
     private let m: Int
-    private let cosTable: [Double], sinTable: [Double]   // e^{-2πi k/m}, k < m/2
+    /// Twiddles e^{−2πik/len}, k < len/2, of every radix-2 stage len = 8, 16, …, m, one stage
+    /// after the other (stages 2 and 4 need none: they are done together as radix 4).
+    private let twiddleRe: [Double], twiddleIm: [Double]
     private let cosHalf: [Double], sinHalf: [Double]     // e^{-2πi f/n}, f ≤ m
-    private let bitReverse: [Int]
+    /// Index pairs (i, j), i < j, swapped by the bit-reversal permutation.
+    private let swaps: [(Int, Int)]
     private var zr: [Double], zi: [Double]
 
     public init(n: Int) {
@@ -20,17 +23,28 @@ public final class RealFFT {
         self.n = n
         m = n / 2
         let m = n / 2
-        cosTable = (0..<max(m / 2, 1)).map { cos(-2 * Double.pi * Double($0) / Double(m)) }
-        sinTable = (0..<max(m / 2, 1)).map { sin(-2 * Double.pi * Double($0) / Double(m)) }
+        var twr: [Double] = [], twi: [Double] = []
+        var len = 8
+        while len <= m {
+            for k in 0..<(len / 2) {
+                twr.append(cos(-2 * Double.pi * Double(k) / Double(len)))
+                twi.append(sin(-2 * Double.pi * Double(k) / Double(len)))
+            }
+            len <<= 1
+        }
+        twiddleRe = twr
+        twiddleIm = twi
         cosHalf = (0...m).map { cos(-2 * Double.pi * Double($0) / Double(n)) }
         sinHalf = (0...m).map { sin(-2 * Double.pi * Double($0) / Double(n)) }
         var bits = 0
         while 1 << bits < m { bits += 1 }
-        bitReverse = (0..<m).map { i in
+        var pairs: [(Int, Int)] = []
+        for i in 0..<m {
             var r = 0, v = i
             for _ in 0..<bits { r = (r << 1) | (v & 1); v >>= 1 }
-            return r
+            if r > i { pairs.append((i, r)) }
         }
+        swaps = pairs
         zr = [Double](repeating: 0, count: m)
         zi = [Double](repeating: 0, count: m)
     }
@@ -90,32 +104,53 @@ public final class RealFFT {
         }
     }
 
-    /// In-place iterative radix-2 complex FFT of length m (unnormalised).
+    /// In-place iterative complex FFT of length m (unnormalised), decimation in time after a
+    /// bit-reversal permutation: the first two radix-2 stages as one radix-4 pass without
+    /// multiplications, then radix-2 stages with contiguous twiddles. The inverse transform is
+    /// the forward one with real and imaginary parts exchanged (swap ∘ DFT ∘ swap = m·IDFT).
     private func transform(_ re: UnsafeMutablePointer<Double>, _ im: UnsafeMutablePointer<Double>, inverse: Bool) {
-        for i in 0..<m {
-            let j = bitReverse[i]
-            if j > i {
-                let tr = re[i]; re[i] = re[j]; re[j] = tr
-                let ti = im[i]; im[i] = im[j]; im[j] = ti
-            }
+        let (re, im) = inverse ? (im, re) : (re, im)
+        for (i, j) in swaps {
+            let tr = re[i]; re[i] = re[j]; re[j] = tr
+            let ti = im[i]; im[i] = im[j]; im[j] = ti
         }
-        let sign: Double = inverse ? -1 : 1
-        cosTable.withUnsafeBufferPointer { ct in
-            sinTable.withUnsafeBufferPointer { st in
-                var len = 2
+        let m = self.m
+        if m == 2 {
+            let r = re[1], i = im[1]
+            re[1] = re[0] - r; im[1] = im[0] - i
+            re[0] += r; im[0] += i
+            return
+        }
+        var s = 0
+        while s < m {
+            // (a0, a1, a2, a3) → X_q = Σ_p a_p (−i)^{pq} after the bit reversal's order.
+            let s0r = re[s] + re[s &+ 1], s0i = im[s] + im[s &+ 1]
+            let d0r = re[s] - re[s &+ 1], d0i = im[s] - im[s &+ 1]
+            let s1r = re[s &+ 2] + re[s &+ 3], s1i = im[s &+ 2] + im[s &+ 3]
+            let d1r = re[s &+ 2] - re[s &+ 3], d1i = im[s &+ 2] - im[s &+ 3]
+            re[s] = s0r + s1r; im[s] = s0i + s1i
+            re[s &+ 2] = s0r - s1r; im[s &+ 2] = s0i - s1i
+            re[s &+ 1] = d0r + d1i; im[s &+ 1] = d0i - d1r
+            re[s &+ 3] = d0r - d1i; im[s &+ 3] = d0i + d1r
+            s &+= 4
+        }
+        twiddleRe.withUnsafeBufferPointer { twr in
+            twiddleIm.withUnsafeBufferPointer { twi in
+                var len = 8, offset = 0
                 while len <= m {
-                    let half = len / 2, stride = m / len
+                    let half = len / 2
+                    let wr = twr.baseAddress! + offset, wi = twi.baseAddress! + offset
                     var start = 0
                     while start < m {
+                        let ar = re + start, ai = im + start, br = ar + half, bi = ai + half
                         for k in 0..<half {
-                            let wr = ct[k &* stride], wi = sign * st[k &* stride]
-                            let a = start &+ k, b = a &+ half
-                            let xr = re[b] * wr - im[b] * wi, xi = re[b] * wi + im[b] * wr
-                            re[b] = re[a] - xr; im[b] = im[a] - xi
-                            re[a] += xr; im[a] += xi
+                            let xr = br[k] * wr[k] - bi[k] * wi[k], xi = br[k] * wi[k] + bi[k] * wr[k]
+                            br[k] = ar[k] - xr; bi[k] = ai[k] - xi
+                            ar[k] += xr; ai[k] += xi
                         }
                         start &+= len
                     }
+                    offset &+= half
                     len <<= 1
                 }
             }

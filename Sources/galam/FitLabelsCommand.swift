@@ -15,14 +15,21 @@ struct FitLabelsCommand: ParsableCommand {
         templates (air, 2.51 Å FWHM) are moved to vacuum, log-rebinned to SDSS's 69.03 km/s
         pixels once, and convolved per galaxy with the quadratic difference to SDSS's wdisp.
         Labels: ⟨log age/yr⟩ and ⟨[M/H]⟩ weighted by light over the fitted range. With --mc N,
-        the standard deviation of both over N refits of the spectrum plus Gaussian noise of its
-        own ivar. Writes --out (CSV: the catalog's columns plus the labels) and the same name
-        with .fits (binary table FITLABELS). Galaxies that cannot be fitted get fit_status
+        the standard deviation of both (and of V, σ) over N refits of the best-fit model plus
+        Gaussian noise of the spectrum's ivar (--mc-mode data: the observed spectrum plus noise).
+        With --gas fit the gas lines (Balmer Hα–Hδ, [O II], [O III], [O I], [N II], [S II]) are
+        fitted as Gaussian templates with a kinematic component of their own (gas_velocity_kms,
+        gas_sigma_kms) instead of being masked; their fluxes (10⁻¹⁷ erg/s/cm² for SDSS) go to
+        gas_flux_* columns. Writes --out (CSV:
+        the catalog's columns plus the labels) and the same name with .fits (binary table
+        FITLABELS). Galaxies that cannot be fitted get fit_status
         "failed" and a fit_reason; the others go on.
 
         Examples:
           galam fit-labels --catalog catalog.csv --spectra spectra/ --out labels.csv
           galam fit-labels --catalog catalog.csv --spectra spectra/ --out labels.csv --mc 100 --templates all
+          galam fit-labels --spectra spectra/ --out labels.csv --mc 100 --mc-mode data
+          galam fit-labels --spectra spectra/ --out labels.csv --gas fit
           galam fit-labels --spectra spectra/ --out labels.csv --moments 4 --clip --additive-degree 4
         """)
 
@@ -40,6 +47,9 @@ struct FitLabelsCommand: ParsableCommand {
 
     @Option(help: "Monte Carlo realisations per galaxy (0 = none).")
     var mc = 0
+
+    @Option(name: .customLong("mc-mode"), help: "Monte Carlo noise added to: model (the best fit, default) or data (the observed spectrum).")
+    var mcMode = "model"
 
     @Option(help: "paper (the 36 SSPs: 9 ages × 4 [M/H]) or all (150 MILES SSPs).")
     var templates = "paper"
@@ -59,6 +69,9 @@ struct FitLabelsCommand: ParsableCommand {
     @Flag(help: "Iteratively clip outlying pixels (3σ robust).")
     var clip = false
 
+    @Option(help: "Gas emission lines: mask (±800 km/s, default) or fit (Gaussian templates with their own V and σ; adds gas_* columns).")
+    var gas = "mask"
+
     @Flag(name: .customLong("keep-emission-lines"), help: "Do not mask the gas emission lines.")
     var keepEmissionLines = false
 
@@ -74,6 +87,8 @@ struct FitLabelsCommand: ParsableCommand {
     func run() throws {
         guard templates == "paper" || templates == "all" else { throw ValidationError("--templates must be paper or all") }
         guard moments == 2 || moments == 4 else { throw ValidationError("--moments must be 2 or 4") }
+        guard let gasTreatment = GasTreatment(rawValue: gas) else { throw ValidationError("--gas must be mask or fit") }
+        guard let monteCarloMode = MonteCarloMode(rawValue: mcMode) else { throw ValidationError("--mc-mode must be model or data") }
         var job = FitLabelsJob(catalogPath: catalog, spectraDirectory: spectra, outputPath: out)
         job.specColumn = specColumn
         job.selection = templates == "all" ? .all : .paper
@@ -83,7 +98,9 @@ struct FitLabelsCommand: ParsableCommand {
         job.options.regularisation = regul
         job.options.clipOutliers = clip
         job.options.maskEmissionLines = !keepEmissionLines
+        job.options.gas = gasTreatment
         job.monteCarloRealisations = max(0, mc)
+        job.monteCarloMode = monteCarloMode
         job.seed = seed
         job.threads = max(1, threads)
         job.showProgress = !quiet

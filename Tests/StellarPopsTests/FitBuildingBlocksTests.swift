@@ -82,7 +82,7 @@ final class FitBuildingBlocksTests: XCTestCase {
 
     func testRealFFTAgainstNaiveDFT() {
         var rng = GaussianRandom(seed: 3)
-        let n = 64
+        for n in [4, 8, 16, 64, 512] {
         let x = (0..<n).map { _ in rng.nextGaussian() }
         let fft = RealFFT(n: n)
         var re = [Double](repeating: 0, count: n / 2 + 1), im = re
@@ -96,6 +96,7 @@ final class FitBuildingBlocksTests: XCTestCase {
         var back = [Double](repeating: 0, count: n)
         fft.inverse(re: re, im: im, into: &back)
         for k in 0..<n { XCTAssertEqual(back[k], x[k], accuracy: 1e-12) }
+        }
     }
 
     func testFourierLOSVDMatchesDirectGaussHermiteConvolution() {

@@ -40,4 +40,28 @@ final class FitLabelsJobTests: XCTestCase {
         let rows1 = try job.run()
         for (a, b) in zip(rows, rows1) { XCTAssertEqual(a.monteCarlo?.logAgeStd, b.monteCarlo?.logAgeStd) }
     }
+
+    func testGasFitWritesKinematicsAndLineFluxColumns() throws {
+        let dir = Fixtures.scratchDirectory("fit-labels-gas")
+        var job = FitLabelsJob(catalogPath: Fixtures.catalogPath, spectraDirectory: Fixtures.spectraDirectory, outputPath: dir + "/labels.csv")
+        job.options.gas = .fit
+        job.showProgress = false
+        let rows = try job.run()
+        XCTAssertEqual(rows.filter { $0.status == "ok" }.count, 4)
+        let csv = try Catalog(contentsOf: dir + "/labels.csv")
+        let raw = try RawFITS(path: dir + "/labels.fits")
+        for name in ["gas_velocity_kms", "gas_sigma_kms", "gas_flux_halpha", "gas_flux_oiii5007d", "gas_flux_nii6583d"] {
+            let text = try csv.column(name)
+            let fits = try XCTUnwrap(raw.column(name.uppercased(), in: "FITLABELS"), name)
+            for i in 0..<4 {
+                let v = try XCTUnwrap(Double(text[i]), "\(name) row \(i)")
+                XCTAssertEqual(v, fits[i], accuracy: 1e-5 * max(1, abs(v)), name)
+            }
+        }
+        // The fixture with the strongest lines (spec-1542, χ²/dof 1.9 before clipping with
+        // lines masked) has Hα in emission; every flux is non-negative.
+        let ha = try csv.column("gas_flux_halpha").map { Double($0)! }
+        XCTAssertTrue(ha.allSatisfy { $0 >= 0 })
+        XCTAssertGreaterThan(ha.max()!, 10)
+    }
 }

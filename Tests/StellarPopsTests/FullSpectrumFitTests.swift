@@ -7,66 +7,13 @@ import XCTest
 /// End-to-end fits: a synthetic galaxy built here by direct convolution (not by the fitter's
 /// Fourier path), and the four real SDSS fixtures against the SDSS pipeline's VDISP.
 final class FullSpectrumFitTests: XCTestCase {
-    static let c = 299_792.458
-
-    /// Vacuum → air by fixed-point inversion of AirVacuum (3 rounds: < 1e-9 Å).
-    static func air(fromVacuum v: Double) -> Double {
-        var a = v / 1.00028
-        for _ in 0..<4 { a = v / (AirVacuum.vacuum(fromAir: a) / a) }
-        return a
-    }
-
     func testRecoversKnownWeightsAndKinematicsAtSN30() throws {
-        let grid = try SSPGrid.load(.miles, selection: .paper)
-        let wave = grid.wavelengthAngstrom
-        // Light fractions (over 4200–6800 Å) of three SSPs: old solar, intermediate metal-poor, young metal-rich.
-        let picks: [(age: Int, met: Int, a: Double)] = [(7, 2, 0.6), (5, 1, 0.3), (2, 3, 0.1)]
+        let syn = try SyntheticGalaxy.shared()
+        let grid = syn.grid, templates = syn.templates, wave = grid.wavelengthAngstrom
+        let picks = SyntheticGalaxy.picks
+        let vTrue = SyntheticGalaxy.vTrue, sigmaTrue = SyntheticGalaxy.sigmaTrue
         let inBand = wave.indices.filter { wave[$0] > 4200 && wave[$0] < 6800 }
         func mean(_ f: [Float], _ idx: [Int]) -> Double { idx.reduce(0.0) { $0 + Double(f[$1]) } / Double(idx.count) }
-        var rest = [Double](repeating: 0, count: wave.count)
-        for p in picks {
-            let f = grid.flux(age: p.age, metallicity: p.met), m = mean(f, inBand)
-            for i in wave.indices { rest[i] += p.a * Double(f[i]) / m }
-        }
-        func restAt(air l: Double) -> Double {   // linear interpolation on the MILES grid
-            let x = (l - wave[0]) / 0.9
-            let i = min(max(Int(x), 0), wave.count - 2), t = x - Double(i)
-            return rest[i] * (1 - t) + rest[i + 1] * t
-        }
-        let z = 0.05, vTrue = 120.0, sigmaTrue = 180.0, extraInstrKms = 40.0
-        let sigmaEff = (sigmaTrue * sigmaTrue + extraInstrKms * extraInstrKms).squareRoot()
-        let nPix = 3500, loglam0 = 3.5800
-        // Observed pixels split in 10 sub-pixels on a uniform ln λ grid of step δ; the galaxy is
-        // the rest spectrum shifted by ln(1+z) and convolved, on that fine grid, with a sampled
-        // Gaussian of σ_eff in velocity (V, σ and the 40 km/s instrumental excess in quadrature).
-        let delta = log(10.0) * 1e-5, dvFine = delta * Self.c
-        let half = Int(6 * sigmaEff / dvFine) + Int(abs(vTrue) / dvFine) + 2
-        let fineCount = nPix * 10
-        let u0 = log(10.0) * (loglam0 - 0.5e-4) + 0.5 * delta - log(1 + z)   // rest ln λ of sub-pixel 0
-        let ext = (0..<(fineCount + 2 * half)).map { j in restAt(air: Self.air(fromVacuum: exp(u0 + Double(j - half) * delta))) }
-        var kernel = (-half...half).map { m -> Double in let v = Double(m) * dvFine - vTrue; return exp(-0.5 * v * v / (sigmaEff * sigmaEff)) }
-        let ksum = kernel.reduce(0, +)
-        kernel = kernel.map { $0 / ksum }
-        var obs = [Double](repeating: 0, count: nPix)
-        for i in 0..<nPix {
-            var s = 0.0
-            for q in 0..<10 {
-                let j = i * 10 + q + half
-                for m in -half...half { s += ext[j - m] * kernel[m + half] }
-            }
-            obs[i] = s / 10
-        }
-        // A gentle continuum tilt the multiplicative polynomial must absorb, then S/N = 30 noise.
-        for i in 0..<nPix { obs[i] *= 1 + 0.15 * (Double(i) / Double(nPix) - 0.5) }
-        let noise = obs.sorted()[nPix / 2] / 30
-        let loglam = (0..<nPix).map { loglam0 + Double($0) * 1e-4 }
-        let wdisp = loglam.map { ll -> Float in
-            let restAir = Self.air(fromVacuum: pow(10, ll) / (1 + z))
-            let sigmaTemplate = 2.51 / (8 * log(2.0)).squareRoot() / restAir * Self.c
-            return Float((sigmaTemplate * sigmaTemplate + extraInstrKms * extraInstrKms).squareRoot() / (log(10.0) * 1e-4 * Self.c))
-        }
-        let object = SpecObject(z: z, zWarning: 0, snMedian: [30, 30, 30, 30, 30], snMedianAll: 30, plugRA: 0, plugDec: 0, vdispKms: sigmaTrue, objectClass: "GALAXY")
-        let templates = PreparedTemplates(grid: grid, lnStep: log(10.0) * 1e-4)
         var options = FitOptions()
         options.maskEmissionLines = false
         // At S/N 30 the labels scatter by ~0.03–0.04 dex from noise alone (the Monte Carlo
@@ -76,10 +23,7 @@ final class FullSpectrumFitTests: XCTestCase {
         var spec: FitSpectrum!
         var fitter: GalaxyFitter!
         for seed in 0..<8 {
-            var rng = GaussianRandom(seed: 2024 + UInt64(seed))
-            let flux = obs.map { Float($0 + noise * rng.nextGaussian()) }
-            let s = SDSSSpectrum(loglam: loglam, flux: flux, ivar: [Float](repeating: Float(1 / (noise * noise)), count: nPix),
-                                 andMask: [Int32](repeating: 0, count: nPix), wdisp: wdisp, object: object)
+            let s = syn.spectrum(seed: 2024 + UInt64(seed))
             spec = try FitSpectrum(sdss: s, templates: templates, options: options)
             fitter = try GalaxyFitter(templates: templates, spectrum: spec, options: options)
             let r = try fitter.fit()
@@ -93,7 +37,7 @@ final class FullSpectrumFitTests: XCTestCase {
         func avg(_ f: (FitResult) -> Double) -> Double { results.map(f).reduce(0, +) / Double(results.count) }
 
         // Truth: light fractions over the fitted range, from MILES directly.
-        let lo = Self.air(fromVacuum: exp(spec.lnLambdaStart)), hi = Self.air(fromVacuum: exp(spec.lnLambdaStart + Double(spec.count - 1) * spec.lnStep))
+        let lo = SyntheticGalaxy.air(fromVacuum: exp(spec.lnLambdaStart)), hi = SyntheticGalaxy.air(fromVacuum: exp(spec.lnLambdaStart + Double(spec.count - 1) * spec.lnStep))
         let fitted = wave.indices.filter { wave[$0] >= lo && wave[$0] <= hi }
         var light: [Double] = [], ages: [Double] = [], mets: [Double] = []
         for p in picks {
@@ -141,5 +85,24 @@ final class FullSpectrumFitTests: XCTestCase {
             XCTAssertLessThan(r.chi2PerDof, 1.5, row["spec_file"]!)
             XCTAssertGreaterThan(r.chi2PerDof, 0.6, row["spec_file"]!)
         }
+    }
+
+    /// The fitter solves the NNLS over a few candidate templates and adds the others only
+    /// when their gradient (computed by Parseval in Fourier space) says so. Starting from one
+    /// template that ends with zero weight must give the solution of the full problem.
+    func testCandidateTemplateSetGivesTheFullNNLSSolution() throws {
+        let grid = try SSPGrid.load(.miles, selection: .paper)
+        let templates = PreparedTemplates(grid: grid, lnStep: log(10.0) * 1e-4)
+        let row = try Fixtures.catalogRows()[1]
+        let s = try SDSSSpectrum(contentsOf: Fixtures.spectraDirectory + "/" + row["spec_file"]!)
+        let spec = try FitSpectrum(sdss: s, templates: templates, options: FitOptions())
+        let full = try GalaxyFitter(templates: templates, spectrum: spec, options: FitOptions()).fit()
+        let unused = try XCTUnwrap(full.weights.indices.first { full.weights[$0] == 0 })
+        let fromOne = try GalaxyFitter(templates: templates, spectrum: spec, options: FitOptions()).fit(templates: [unused])
+        XCTAssertGreaterThan(full.weights.filter { $0 > 0 }.count, 1)
+        XCTAssertEqual(fromOne.chi2, full.chi2, accuracy: 1e-8 * full.chi2)
+        XCTAssertEqual(fromOne.velocityKms, full.velocityKms, accuracy: 1e-6)
+        XCTAssertEqual(fromOne.sigmaKms, full.sigmaKms, accuracy: 1e-6)
+        for (a, b) in zip(fromOne.weights, full.weights) { XCTAssertEqual(a, b, accuracy: 1e-8) }
     }
 }
