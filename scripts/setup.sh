@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what GalAM needs on Debian 12 (C libraries, Python with pip and NumPy), builds the
 # `galam` executable and fills the SSP template cache. Idempotent: a second run only checks.
-# Usage: scripts/setup.sh [debug|release]   (prints the path of the built galam on stdout)
+# Usage: scripts/setup.sh [debug|release] [extra swift build flags…]   (prints the path of galam)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-config="${1:-debug}"
+config="${1:-release}"
+shift || true
+extra=("$@")
 
 log() { echo "setup: $*" >&2; }
 
@@ -39,7 +41,7 @@ if ! python3 -c "import numpy" 2>/dev/null; then
 fi
 
 log "building galam ($config)"
-swift build -c "$config" --product galam >&2
-bin="$(swift build -c "$config" --show-bin-path)/galam"
+swift build -c "$config" "${extra[@]}" --product galam >&2
+bin="$(swift build -c "$config" "${extra[@]}" --show-bin-path)/galam"
 "$bin" templates fetch >&2
 echo "$bin"
