@@ -18,7 +18,7 @@ public struct Evaluation: Codable {
         public var metallicity: RegressionMetrics
         public var ageVsTruth: RegressionMetrics?
         public var metallicityVsTruth: RegressionMetrics?
-        /// SD of Δ per S/N bin (bin label → [age, [M/H]]), NaN where a bin is empty.
+        /// SD of Δ per S/N bin (bin label → [age, [M/H]]); bins without test galaxies are absent.
         public var sdPerSNRBin: [String: [Double]]
     }
 
@@ -48,7 +48,7 @@ public struct Evaluation: Codable {
             var bins: [String: [Double]] = [:]
             for b in SNRBin.paper {
                 let rows = test.filter { b.contains(snr[$0]) }
-                bins[b.label] = rows.isEmpty ? [.nan, .nan] : [m(pa, age, rows).sd, m(pm, mh, rows).sd]
+                if !rows.isEmpty { bins[b.label] = [m(pa, age, rows).sd, m(pm, mh, rows).sd] }  // empty bins are left out
             }
             return ModelMetrics(model: name, age: m(pa, age, test), metallicity: m(pm, mh, test),
                                 ageVsTruth: hasTruth ? m(pa, tAge, test) : nil, metallicityVsTruth: hasTruth ? m(pm, tMh, test) : nil,

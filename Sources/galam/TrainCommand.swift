@@ -21,10 +21,12 @@ struct TrainCommand: ParsableCommand {
           galam train --data data/ --out model/
           galam train --data data/ --out model/ --epochs 20 --lr-grid 1e-3,1e-4,1e-5
           galam train --data data/ --out model/ --fusion frozen
+          galam train --preset paper --data data64/ --out model64/ --epochs 40
         """)
 
     @Option(help: "Dataset folder from `galam prepare`.") var data: String
     @Option(help: "Model folder.") var out: String
+    @Option(help: "Network preset: `paper` (the four networks exactly as the authors' code builds them).") var preset = "paper"
     @Option(help: "Epochs per stage.") var epochs = 100
     @Option(name: .customLong("batch-size"), help: "Mini-batch size.") var batchSize = 32
     @Option(help: "Learning rate for every stage (default: M1, M3, M4 1e-4; M2 1e-3).") var lr: Float?
@@ -34,6 +36,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
     @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "No per-epoch progress.") var quiet = false
+
+    func validate() throws {
+        guard preset == "paper" else { throw ValidationError("--preset: only `paper` exists (architecture.md); improvements come as separate options") }
+    }
 
     func run() throws {
         Engine.threads = max(1, threads)

@@ -6,14 +6,14 @@ import SurveyIO
 import TestSupport
 import XCTest
 
-/// The whole pipeline on a tiny simulated survey: simulate → prepare → train every stage →
+/// The whole pipeline on a small simulated survey: simulate → prepare → train every stage →
 /// evaluate → report → predict from images alone. Labels come from the simulation truth here
 /// (the fitter has its own tests and is slow in debug builds). Images are 48 px: M2's four
 /// valid 3×3 convolutions with 2×2 pools need at least 46.
 final class EndToEndTests: XCTestCase {
     static let root = Fixtures.scratchDirectory("e2e")
     static let dataset: String = {
-        var sim = SimulateJob(count: 200, outputDirectory: root + "/mock", seed: 21)
+        var sim = SimulateJob(count: 500, outputDirectory: root + "/mock", seed: 21)
         sim.imageSize = 64
         sim.showProgress = false
         _ = try! sim.run()
@@ -26,9 +26,10 @@ final class EndToEndTests: XCTestCase {
         return root + "/data"
     }()
 
-    func train(epochs: Int, fusions: [TrainingConfig.Fusion], into dir: String) throws {
+    func train(epochs: Int, fusions: [TrainingConfig.Fusion], into dir: String, learningRate: Float? = nil) throws {
         var c = TrainingConfig()
         c.epochs = epochs
+        if let learningRate { for k in c.learningRates.keys { c.learningRates[k] = learningRate } }
         c.fusions = fusions
         var p = PaperPipeline(data: try LabeledDataset(directory: Self.dataset), modelDirectory: dir, config: c)
         p.showProgress = false
@@ -64,18 +65,20 @@ final class EndToEndTests: XCTestCase {
                              spectraDirectory: nil, outputPath: Self.root + "/pred.csv")
         job.showProgress = false
         let s = try job.run()
-        XCTAssertEqual(s.total, 200)
+        XCTAssertEqual(s.total, 500)
         let pred = try Catalog(contentsOf: Self.root + "/pred.csv")
-        XCTAssertEqual(pred.count, 200)
+        XCTAssertEqual(pred.count, 500)
         let ok = try pred.column("accepted"), age = try pred.column("log_age"), reason = try pred.column("reject_reason")
         XCTAssertEqual(ok.filter { $0 == "true" }.count, s.predicted)
-        for k in 0..<200 { XCTAssertEqual(ok[k] == "true", Double(age[k])?.isFinite ?? false); XCTAssertEqual(ok[k] == "true", reason[k].isEmpty) }
+        for k in 0..<500 { XCTAssertEqual(ok[k] == "true", Double(age[k])?.isFinite ?? false); XCTAssertEqual(ok[k] == "true", reason[k].isEmpty) }
     }
 
     /// M4 learns: on the test split it beats predicting the training mean (MSE of both labels).
+    /// 15 epochs at a learning rate of 1e-3 (the paper's 1e-4 needs many more steps than a
+    /// test can afford on 334 training galaxies).
     func testMultiModalBeatsTheTrainingMean() throws {
         let model = Self.root + "/model-learning"
-        try train(epochs: 12, fusions: [.frozen], into: model)
+        try train(epochs: 15, fusions: [.frozen], into: model, learningRate: 1e-3)
         let p = try Catalog(contentsOf: model + "/predictions.csv")
         let split = try p.column("split")
         func col(_ n: String) throws -> [Double] { try p.column(n).map { Double($0)! } }
@@ -88,6 +91,6 @@ final class EndToEndTests: XCTestCase {
             modelMSE += test.map { pow((yp[$0] - y[$0]) / range, 2) }.reduce(0, +)
             meanMSE += test.map { pow((mean - y[$0]) / range, 2) }.reduce(0, +)
         }
-        XCTAssertLessThan(modelMSE, 0.9 * meanMSE, "M4 \(modelMSE) vs training mean \(meanMSE) (scaled squared errors, test split)")
+        XCTAssertLessThan(modelMSE, 0.7 * meanMSE, "M4 \(modelMSE) vs training mean \(meanMSE) (scaled squared errors, test split)")
     }
 }
