@@ -52,6 +52,7 @@ public struct PaperPipeline {
         let datasetKey = try Provenance.sha256(ofFile: data.directory + "/labels.csv") + (try Provenance.sha256(ofFile: data.directory + "/images.npy"))
             + (try Provenance.sha256(ofFile: data.directory + "/spectra.npy"))
         let size = data.imageSize, ch = data.channels, len = data.spectrumLength
+        Conv.defaultAlgorithm = ConvAlgorithm(rawValue: config.convAlgorithm(imageSize: size)) ?? .direct
         var result = Result(predictionsPath: modelDirectory + "/predictions.csv")
         var checkpoints: [String: String] = [:]
 

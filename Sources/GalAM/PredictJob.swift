@@ -66,23 +66,26 @@ public struct PredictJob {
                 let sp = specs.map { spectra.process(path: spectraDirectory! + "/" + $0[i]) }
                 slots[k] = (im, sp)
             }
+            var unreadable: [Int] = []
             var batchRows = idx.map { i in [names[i], specs?[i] ?? "", "", "", "", "false", ""] }
             var useSpectrum: [Int] = [], useImage: [Int] = []
             var specValues: [Float] = [], imgValues: [UInt8] = []
             for k in idx.indices {
                 let (im, sp) = slots[k]!
+                if im.fileError || (sp?.fileError ?? false) { unreadable.append(k) }
                 if let v = sp?.vector { useSpectrum.append(k); specValues += v } else if let o = im.output { useImage.append(k); imgValues += o } else {
                     batchRows[k][6] = ["image: " + (im.rejectReason ?? ""), sp.map { "spectrum: " + ($0.rejectReason ?? "") }].compactMap { $0 }.joined(separator: "; ")
                 }
             }
-            for (k, p) in zip(useSpectrum, predictor.predict(spectra: specValues, count: useSpectrum.count)) {
+            for (k, p) in zip(useSpectrum, try predictor.predict(spectra: specValues, count: useSpectrum.count)) {
                 batchRows[k][2...5] = ["spectra_only", String(format: "%.5f", p[0]), String(format: "%.5f", p[1]), "true"]
             }
             for (k, p) in zip(useImage, predictor.predict(images: imgValues, count: useImage.count)) {
                 batchRows[k][2...5] = ["multimodal_\(predictor.fusionMode.rawValue)", String(format: "%.5f", p[0]), String(format: "%.5f", p[1]), "true"]
             }
             predicted += useSpectrum.count + useImage.count
-            for r in batchRows where r[5] == "false" { printError("predict: \(r[0]): \(r[6])") }
+            // Unreadable files are named on stderr; scientific rejections (blends…) only in the output.
+            for k in unreadable { printError("predict: \(batchRows[k][0]): \(batchRows[k][6])") }
             if fits { rows += batchRows } else {
                 var text = try Catalog(columns: columns, rows: batchRows).csvText()
                 text = String(text.drop { $0 != "\n" }.dropFirst())  // header written once

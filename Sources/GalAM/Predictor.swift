@@ -10,7 +10,14 @@ import SurveyIO
 public final class Predictor {
     public let info: PaperPipeline.ModelInfo
     public let imageStage: ImageStage
-    let m1: Sequential, m2: Sequential, m3: Sequential
+    let m2: Sequential, m3: Sequential
+    let modelDirectory: String
+    /// M1 is loaded on first use: predictions from images alone never need it.
+    lazy var m1: Sequential? = {
+        let net = PaperNetworks.m1(length: info.spectrumLength, seed: info.config.seed)
+        guard let rel = info.checkpoints["m1"], (try? Checkpoint.load(into: net, from: URL(fileURLWithPath: modelDirectory + "/" + rel))) != nil else { return nil }
+        return net
+    }()
     let m4: Network
     let fusion: AttentionFusion?
     public let fusionMode: TrainingConfig.Fusion
@@ -22,6 +29,9 @@ public final class Predictor {
         }
         let info = try JSONDecoder().decode(PaperPipeline.ModelInfo.self, from: data)
         self.info = info
+        modelDirectory = dir
+        // Inference: Winograd where oneDNN judges it faster (1.6–2× on M3; rounding ~1e-5).
+        Conv.defaultAlgorithm = .auto
         guard let bands = Bands(rawValue: info.bands) else { throw SurveyIOError(path: url.path, reason: "unknown bands \(info.bands)") }
         var stage = ImageStage()
         stage.size = info.imageSize
@@ -32,11 +42,10 @@ public final class Predictor {
             guard let rel = info.checkpoints[key] else { throw SurveyIOError(path: url.path, reason: "no checkpoint for \(key)") }
             try Checkpoint.load(into: net, from: URL(fileURLWithPath: dir + "/" + rel))
         }
-        let m1 = PaperNetworks.m1(length: info.spectrumLength, seed: seed)
         let m2 = PaperNetworks.m2(size: info.imageSize, channels: info.channels, seed: seed)
         let m3 = PaperNetworks.m3(size: info.imageSize, channels: info.channels, seed: seed)
-        try load(m1, "m1"); try load(m2, "m2"); try load(m3, "m3")
-        (self.m1, self.m2, self.m3) = (m1, m2, m3)
+        try load(m2, "m2"); try load(m3, "m3")
+        (self.m2, self.m3) = (m2, m3)
         let mode = c.fusions.first ?? .learned
         fusionMode = mode
         switch mode {
@@ -70,8 +79,9 @@ public final class Predictor {
     }
 
     /// (log age, [M/H]) from pre-processed spectra (4171 values each) with M1.
-    public func predict(spectra: [Float], count: Int) -> [[Double]] {
+    public func predict(spectra: [Float], count: Int) throws -> [[Double]] {
         guard count > 0 else { return [] }
+        guard let m1 else { throw SurveyIOError(path: modelDirectory, reason: "cannot load M1's checkpoint") }
         let out = infer(m1, inputs: [spectra], count: count)
         return (0..<count).map { info.scaler.unscale([Double(out[2 * $0]), Double(out[2 * $0 + 1])]) }
     }
