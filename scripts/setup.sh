@@ -34,11 +34,14 @@ if ((${#missing[@]})); then
 fi
 
 # NumPy reads GalAM's .npy outputs in the tests; safetensors loads its checkpoints.
-if ! python3 -c "import numpy" 2>/dev/null; then
-  log "installing NumPy for python3"
-  python3 -m pip install -q numpy 2>/dev/null || python3 -m pip install -q --break-system-packages numpy \
-    || { [[ $(id -u) -eq 0 ]] && apt-get install -y -qq python3-numpy >&2; }
-fi
+for module in numpy safetensors; do
+  if ! python3 -c "import $module" 2>/dev/null; then
+    log "installing $module for python3"
+    python3 -m pip install -q "$module" >&2 2>/dev/null || python3 -m pip install -q --break-system-packages "$module" >&2 \
+      || { [[ $(id -u) -eq 0 && $module == numpy ]] && apt-get install -y -qq python3-numpy >&2; } \
+      || log "could not install $module (the tests that use it will fail)"
+  fi
+done
 
 log "building galam ($config)"
 swift build -c "$config" "${extra[@]}" --product galam >&2

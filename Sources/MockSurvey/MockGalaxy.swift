@@ -61,6 +61,11 @@ public struct MockTruth: Sendable {
     public var halfLightRadiusArcsec: Double
     public var neighbours: Int
     public var overlappingNeighbour: Bool
+    /// The nearest neighbour, if any.
+    public var nearestNeighbour: NeighbourInfo?
+    /// The central galaxy's larger component half-light radius in pixels (the unit of the
+    /// planted separations).
+    public var centralRePixels: Double
     public var fiberFractionR: Double
 }
 
@@ -108,7 +113,7 @@ public struct MockGalaxy: Sendable {
         let phiB = inFiber(ub), phiD = inFiber(ud)
         var bands = (0..<3).map { b in zip(ub, ud).map { nmgyB[b] * $0 + nmgyD[b] * $1 } }
         let reTotal = (comps.bulgeMass * reB + comps.diskMass * reD) * scale
-        let (nNeighbours, overlap) = MockGalaxy.addNeighbours(to: &bands, central: p, centralRePixels: max(reB, reD),
+        let neighbours = MockGalaxy.addNeighbours(to: &bands, central: p, centralRePixels: max(reB, reD),
                                                               petroR: petroR, model: model, rng: &rng)
         for b in 0..<3 {
             let sky = model.skyNoiseNanomaggies[b] * (scale / 0.396)
@@ -143,7 +148,10 @@ public struct MockGalaxy: Sendable {
         truth = MockTruth(logAgeLW: lw.logAgeYr, metallicityLW: lw.metallicity, logAgeLWTotal: lwTot.logAgeYr,
                           metallicityLWTotal: lwTot.metallicity, logAgeMW: mw.logAgeYr, metallicityMW: mw.metallicity,
                           petroMagR: petroR, bulgeToTotalR: nmgyB[1] / (nmgyB[1] + nmgyD[1]),
-                          halfLightRadiusArcsec: reTotal, neighbours: nNeighbours, overlappingNeighbour: overlap,
+                          halfLightRadiusArcsec: reTotal, neighbours: neighbours.count,
+                          overlappingNeighbour: neighbours.contains { $0.overlapping },
+                          nearestNeighbour: neighbours.min { $0.separationPixels < $1.separationPixels },
+                          centralRePixels: max(reB, reD),
                           fiberFractionR: (phiB * nmgyB[1] + phiD * nmgyD[1]) / (nmgyB[1] + nmgyD[1]))
     }
 }

@@ -9,14 +9,14 @@ extension MockGalaxy {
 
     /// Adds neighbouring galaxies, each a single Sérsic profile with its own stellar
     /// population (so its own colour) at the central galaxy's redshift, fainter than it.
-    /// Returns the number added and whether one overlaps the central galaxy.
+    /// Returns the neighbours added (nearest first is not guaranteed; see `NeighbourInfo`).
     static func addNeighbours(to bands: inout [[Double]], central: GalaxyParameters, centralRePixels: Double,
-                              petroR: Double, model: MockSurveyModel, rng: inout SeededRandom) -> (Int, Bool) {
+                              petroR: Double, model: MockSurveyModel, rng: inout SeededRandom) -> [NeighbourInfo] {
         let size = model.imageSize, scale = model.arcsecPerPixel
         let psf = central.seeingFWHMArcsec / 2.354820045 / scale
         let rc = max(centralRePixels, 3)
         let centre = Double(size - 1) / 2
-        var count = 0, overlapping = false
+        var added: [NeighbourInfo] = []
         let plans: [Bool] = (rng.uniform() < overlapProbability ? [true] : []) + Array(repeating: false, count: rng.poisson(meanSeparatedNeighbours))
         for overlap in plans {
             var other = GalaxyParameters.draw(&rng, cosmology: model.cosmology)
@@ -35,9 +35,18 @@ extension MockGalaxy {
                                        centre: pos, fluxNanomaggies: nmgy)
             let unit = convolveGaussianPSF(comp.unitImage(size: size), size: size, sigmaPixels: psf)
             for b in 0..<3 { for i in bands[b].indices { bands[b][i] += nmgy[b] * unit[i] } }
-            count += 1
-            if overlap { overlapping = true }
+            added.append(NeighbourInfo(separationPixels: sep, deltaMagR: magR - petroR, halfLightRadiusPixels: re, overlapping: overlap))
         }
-        return (count, overlapping)
+        return added
     }
+}
+
+/// Geometry of one planted neighbour, recorded in truth.csv so blend-rejection studies can be
+/// broken down by separation and brightness.
+public struct NeighbourInfo: Sendable {
+    public var separationPixels: Double
+    /// Neighbour's r magnitude minus the central galaxy's.
+    public var deltaMagR: Double
+    public var halfLightRadiusPixels: Double
+    public var overlapping: Bool
 }

@@ -70,7 +70,8 @@ public struct SimulateJob {
     public static let truthColumns = [
         "spec_file", "image_file", "log_age_lw", "mh_lw", "log_age_lw_total", "mh_lw_total", "log_age_mw", "mh_mw",
         "z", "zwarning", "snr_r_target", "sigma_kms", "ebv", "petroMag_r", "bt_r", "re_arcsec", "fiber_fraction_r",
-        "n_neighbours", "overlapping_neighbour", "intended_selected",
+        "n_neighbours", "overlapping_neighbour", "intended_selected", "central_re_px", "nearest_neighbour_sep_px",
+        "nearest_neighbour_dmag_r", "nearest_neighbour_re_px",
     ]
 
     static func rows(_ i: Int, _ g: MockGalaxy, spec: String, image: String) -> (catalog: [String], truth: [String]) {
@@ -83,7 +84,9 @@ public struct SimulateJob {
         let truth = [spec, image, f(t.logAgeLW), f(t.metallicityLW), f(t.logAgeLWTotal), f(t.metallicityLWTotal),
                      f(t.logAgeMW), f(t.metallicityMW), f(p.z, 6), String(p.zWarning), f(p.snrTarget, 3), f(p.sigmaKms, 2),
                      f(p.ebv, 4), f(t.petroMagR, 3), f(t.bulgeToTotalR, 4), f(t.halfLightRadiusArcsec, 3),
-                     f(t.fiberFractionR, 4), String(t.neighbours), String(t.overlappingNeighbour), String(selected)]
+                     f(t.fiberFractionR, 4), String(t.neighbours), String(t.overlappingNeighbour), String(selected),
+                     f(t.centralRePixels, 3), t.nearestNeighbour.map { f($0.separationPixels, 3) } ?? "",
+                     t.nearestNeighbour.map { f($0.deltaMagR, 3) } ?? "", t.nearestNeighbour.map { f($0.halfLightRadiusPixels, 3) } ?? ""]
         return (catalog, truth)
     }
 }
