@@ -73,22 +73,14 @@ public struct DatasetBuilder {
         }
         let n = specs.count
         let progress = ProgressReporter(label: "prepare", total: n, enabled: showProgress)
-        let slots = UnsafeMutableBufferPointer<(SpectrumOutcome, ImageOutcome)?>.allocate(capacity: n)
-        slots.initialize(repeating: nil)
-        defer { slots.deallocate() }
-        let next = IndexCounter()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, n))) { _ in
-            while let i = next.take(below: n) {
-                slots[i] = (spectra.process(path: spectraDirectory + "/" + specs[i]),
-                            images.process(path: imagesDirectory + "/" + imgs[i]))
-                progress.advance()
-            }
+        let slots = ParallelWork.map(count: n, threads: threads, progress: progress) { i in
+            (spectra.process(path: spectraDirectory + "/" + specs[i]), images.process(path: imagesDirectory + "/" + imgs[i]))
         }
         // Fates, in catalog order; a galaxy needs a spectrum, an image and finite labels.
         var reasons = [String](repeating: "", count: n)
         var keep: [Int] = []
         for i in 0..<n {
-            let (s, im) = slots[i]!
+            let (s, im) = slots[i]
             if let r = s.rejectReason { reasons[i] = "spectrum: " + r } else if let r = im.rejectReason {
                 reasons[i] = "image: " + r
             } else if labels[specs[i]] == nil { reasons[i] = "labels: no finite label for \(specs[i])" } else { keep.append(i) }
@@ -103,7 +95,7 @@ public struct DatasetBuilder {
         img.reserveCapacity(keep.count * size * size * channels)
         var rows: [[String]] = []
         for (k, i) in keep.enumerated() {
-            let (s, im) = slots[i]!
+            let (s, im) = slots[i]
             spec += s.vector!
             img += im.output!
             let l = labels[specs[i]]!
@@ -139,17 +131,5 @@ public struct DatasetBuilder {
         ]
         try Provenance.writeJSON(manifest, to: outputDirectory + "/manifest.json")
         return Summary(total: n, accepted: keep.count, counts: counts, rejections: rejections, seconds: progress.elapsedSeconds)
-    }
-}
-
-/// Hands out indices to worker threads.
-final class IndexCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take(below n: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard value < n else { return nil }
-        value += 1
-        return value - 1
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// The 8:1:1 split of the paper's code: 80 % train, then the remaining 20 % halved into
 /// validation and test (two successive sklearn `train_test_split` calls; the second half
@@ -9,7 +10,7 @@ public enum Split: String, Codable, CaseIterable, Sendable {
     /// Split of each of `count` samples.
     public static func assign(count: Int, seed: UInt64) -> [Split] {
         var order = Array(0..<count)
-        var rng = SplitMix(seed: seed)
+        var rng = SeededRNG(seed: seed)
         // Fisher–Yates with our own generator: the split must not change with Swift's stdlib.
         if count > 1 {
             for i in stride(from: count - 1, to: 0, by: -1) {
@@ -24,19 +25,6 @@ public enum Split: String, Codable, CaseIterable, Sendable {
             out[i] = k < nTrain ? .train : (k < count - nTest ? .validation : .test)
         }
         return out
-    }
-}
-
-/// SplitMix64 (Steele et al. 2014): a tiny reproducible generator for shuffles.
-public struct SplitMix: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

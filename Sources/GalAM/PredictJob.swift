@@ -57,21 +57,17 @@ public struct PredictJob {
         for b in stride(from: 0, to: names.count, by: batchSize) {
             let idx = Array(b..<min(names.count, b + batchSize))
             // Pre-process the batch on all threads, then run the networks on the accepted ones.
-            let slots = UnsafeMutableBufferPointer<(ImageOutcome, SpectrumOutcome?)?>.allocate(capacity: idx.count)
-            slots.initialize(repeating: nil)
-            defer { slots.deallocate() }
-            DispatchQueue.concurrentPerform(iterations: idx.count) { k in
+            let slots = ParallelWork.map(count: idx.count, threads: threads) { k -> (ImageOutcome, SpectrumOutcome?) in
                 let i = idx[k]
-                let im = predictor.imageStage.process(path: imagesDirectory + "/" + names[i])
-                let sp = specs.map { spectra.process(path: spectraDirectory! + "/" + $0[i]) }
-                slots[k] = (im, sp)
+                return (predictor.imageStage.process(path: imagesDirectory + "/" + names[i]),
+                        specs.map { spectra.process(path: spectraDirectory! + "/" + $0[i]) })
             }
             var unreadable: [Int] = []
             var batchRows = idx.map { i in [names[i], specs?[i] ?? "", "", "", "", "false", ""] }
             var useSpectrum: [Int] = [], useImage: [Int] = []
             var specValues: [Float] = [], imgValues: [UInt8] = []
             for k in idx.indices {
-                let (im, sp) = slots[k]!
+                let (im, sp) = slots[k]
                 if im.fileError || (sp?.fileError ?? false) { unreadable.append(k) }
                 if let v = sp?.vector { useSpectrum.append(k); specValues += v } else if let o = im.output { useImage.append(k); imgValues += o } else {
                     batchRows[k][6] = ["image: " + (im.rejectReason ?? ""), sp.map { "spectrum: " + ($0.rejectReason ?? "") }].compactMap { $0 }.joined(separator: "; ")

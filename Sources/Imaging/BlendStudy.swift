@@ -61,7 +61,7 @@ public struct BlendStudy: Sendable {
         let outcomes = UnsafeMutableBufferPointer<ImageOutcome?>.allocate(capacity: scenes.count)
         outcomes.initialize(repeating: nil)
         defer { outcomes.deinitialize(); outcomes.deallocate() }
-        let next = AtomicCounter()
+        let next = SharedCounter()
         let images = scenes.map(\.image)
         DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
             while true {
@@ -93,8 +93,8 @@ public struct BlendStudy: Sendable {
 public enum ImageBench {
     /// Processes in-memory images on `threads` threads; returns how many were accepted.
     public static func run(stage: ImageStage, images: [RGBImage], threads: Int) -> Int {
-        let next = AtomicCounter()
-        let accepted = AtomicCounter()
+        let next = SharedCounter()
+        let accepted = SharedCounter()
         DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
             while true {
                 let i = next.increment()

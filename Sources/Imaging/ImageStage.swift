@@ -199,33 +199,6 @@ public struct ImageStage: Codable, Equatable, Sendable {
 
     /// Processes many files on `threads` threads; results in input order.
     public func process(paths: [String], threads: Int, progress: ProgressReporter? = nil) -> [ImageOutcome] {
-        let results = UnsafeMutableBufferPointer<ImageOutcome?>.allocate(capacity: paths.count)
-        results.initialize(repeating: nil)
-        defer { results.deinitialize(); results.deallocate() }
-        let workers = max(1, min(threads, paths.count))
-        let next = AtomicCounter()
-        // Workers pull the next unclaimed index, so slow images do not stall a fixed chunk.
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.increment()
-                if i >= paths.count { break }
-                results[i] = process(path: paths[i])
-                progress?.advance()
-            }
-        }
-        return results.map { $0! }
-    }
-}
-
-/// A counter shared by worker threads.
-final class AtomicCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    /// Returns the current value and increments it.
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
+        ParallelWork.map(count: paths.count, threads: threads, progress: progress) { process(path: paths[$0]) }
     }
 }

@@ -42,28 +42,20 @@ public struct SimulateJob {
         let fm = FileManager.default
         for d in ["spectra", "images"] { try fm.createDirectory(atPath: outputDirectory + "/" + d, withIntermediateDirectories: true) }
         let progress = ProgressReporter(label: "simulate", total: count, enabled: showProgress)
-        let rows = UnsafeMutableBufferPointer<(catalog: [String], truth: [String])?>.allocate(capacity: count)
-        rows.initialize(repeating: nil)
-        defer { rows.deallocate() }
-        let errors = ErrorBox()
-        let next = NextIndex()
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, count))) { _ in
-            while let i = next.take(below: count), errors.first == nil {
-                let g = Self.galaxy(i, seed: seed, model: model)
-                let spec = Self.specName(i), img = Self.imageName(ra: g.params.ra, dec: g.params.dec)
-                do {
-                    try g.spectrum.write(to: outputDirectory + "/spectra/" + spec,
-                                         primaryKeywords: [("TELESCOP", "GalAM mock SDSS"), ("ORIGIN", "galam simulate")])
-                    try JPEG.write(g.image, to: outputDirectory + "/images/" + img, quality: 90)
-                } catch { errors.set(error) }
-                rows[i] = Self.rows(i, g, spec: spec, image: img)
-                progress.advance()
+        let results = ParallelWork.map(count: count, threads: threads, progress: progress) { i -> Result<(catalog: [String], truth: [String]), Error> in
+            let g = Self.galaxy(i, seed: seed, model: model)
+            let spec = Self.specName(i), img = Self.imageName(ra: g.params.ra, dec: g.params.dec)
+            return Result {
+                try g.spectrum.write(to: outputDirectory + "/spectra/" + spec,
+                                     primaryKeywords: [("TELESCOP", "GalAM mock SDSS"), ("ORIGIN", "galam simulate")])
+                try JPEG.write(g.image, to: outputDirectory + "/images/" + img, quality: 90)
+                return Self.rows(i, g, spec: spec, image: img)
             }
         }
-        if let e = errors.first { throw e }
+        let rows = try results.map { try $0.get() }
         try Catalog(columns: ["objid", "spec_file", "image_file", "ra", "dec", "z", "snr_r", "petroMag_r", "plate", "mjd", "fiberid"],
-                    rows: rows.map { $0!.catalog }).write(to: outputDirectory + "/catalog.csv")
-        try Catalog(columns: Self.truthColumns, rows: rows.map { $0!.truth }).write(to: outputDirectory + "/truth.csv")
+                    rows: rows.map(\.catalog)).write(to: outputDirectory + "/catalog.csv")
+        try Catalog(columns: Self.truthColumns, rows: rows.map(\.truth)).write(to: outputDirectory + "/truth.csv")
         return progress.elapsedSeconds
     }
 
@@ -89,24 +81,4 @@ public struct SimulateJob {
                      t.nearestNeighbour.map { f($0.deltaMagR, 3) } ?? "", t.nearestNeighbour.map { f($0.halfLightRadiusPixels, 3) } ?? ""]
         return (catalog, truth)
     }
-}
-
-/// Hands out indices 0, 1, 2, … to worker threads.
-final class NextIndex: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func take(below n: Int) -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard value < n else { return nil }
-        value += 1
-        return value - 1
-    }
-}
-
-/// The first error raised by any worker.
-final class ErrorBox: @unchecked Sendable {
-    private var error: Error?
-    private let lock = NSLock()
-    var first: Error? { lock.lock(); defer { lock.unlock() }; return error }
-    func set(_ e: Error) { lock.lock(); if error == nil { error = e }; lock.unlock() }
 }

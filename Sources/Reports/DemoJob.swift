@@ -13,7 +13,7 @@ public struct DemoJob {
     public var galaxies = 1500
     public var heldOut = 200
     public var imageSize = 64
-    public var epochs = 20
+    public var epochs = 8
     public var seed: UInt64 = 1
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var showProgress = true

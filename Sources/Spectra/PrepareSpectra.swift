@@ -48,35 +48,8 @@ public struct SpectraStage: Sendable {
         }
     }
 
-    /// Processes every path, in parallel, reporting progress.
+    /// Processes every path, in parallel, reporting progress; results in input order.
     public func process(paths: [String], threads: Int, progress: ProgressReporter? = nil) -> [SpectrumOutcome] {
-        let results = UnsafeMutableBufferPointer<SpectrumOutcome?>.allocate(capacity: paths.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let workers = max(1, min(threads, paths.count))
-        let next = AtomicCounter()
-        // Each worker pulls the next unclaimed index, so slow files do not stall a fixed chunk.
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.increment()
-                if i >= paths.count { break }
-                results[i] = process(path: paths[i])
-                progress?.advance()
-            }
-        }
-        return results.map { $0! }
-    }
-}
-
-/// A counter shared by worker threads.
-final class AtomicCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    /// Returns the current value and increments it.
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value - 1
+        ParallelWork.map(count: paths.count, threads: threads, progress: progress) { process(path: paths[$0]) }
     }
 }

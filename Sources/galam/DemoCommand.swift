@@ -24,7 +24,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Galaxies in the training survey.") var galaxies = 1500
     @Option(name: .customLong("held-out"), help: "Extra galaxies predicted from images alone.") var heldOut = 200
     @Option(help: "Image size of the dataset (≥ 46: M2's valid convolutions need it).") var size = 64
-    @Option(help: "Epochs per training stage.") var epochs = 20
+    @Option(help: "Epochs per training stage.") var epochs = 8
     @Option(help: "Seed.") var seed: UInt64 = 1
     @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Less output.") var quiet = false
