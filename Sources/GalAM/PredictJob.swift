@@ -34,14 +34,10 @@ public struct PredictJob {
     public func run() throws -> Summary {
         let start = Date()
         let predictor = try Predictor(modelDirectory: modelDirectory)
-        var names: [String], specs: [String]?
-        if let catalogPath {
-            let c = try Catalog(contentsOf: catalogPath)
-            names = try c.column("image_file")
-            specs = spectraDirectory != nil ? try c.column("spec_file") : nil
-        } else {
-            names = (try FileManager.default.contentsOfDirectory(atPath: imagesDirectory)).filter { $0.lowercased().hasSuffix(".jpg") || $0.lowercased().hasSuffix(".jpeg") }.sorted()
-        }
+        let catalog = try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: "image_file", kind: "images",
+                                                include: Catalog.isJPEGFile)
+        let names = try catalog.column("image_file")
+        let specs = spectraDirectory != nil ? try catalog.column("spec_file") : nil
         guard !names.isEmpty else { throw SurveyIOError(path: catalogPath ?? imagesDirectory, reason: "no images to predict") }
         let columns = ["image_file", "spec_file", "model", "log_age", "mh", "accepted", "reject_reason"]
         var rows: [[String]] = []

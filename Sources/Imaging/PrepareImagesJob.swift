@@ -58,18 +58,8 @@ public struct PrepareImagesJob {
     /// Runs the stage. Throws for problems with the arguments or when no image at all could be
     /// read; problems with single images are recorded per galaxy and printed to standard error.
     public func run() throws -> Summary {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: imagesDirectory, isDirectory: &isDir), isDir.boolValue else {
-            throw SurveyIOError(path: imagesDirectory, reason: "images folder not found")
-        }
-        var catalog: Catalog
-        if let catalogPath {
-            catalog = try Catalog(contentsOf: catalogPath)
-        } else {
-            let files = (try FileManager.default.contentsOfDirectory(atPath: imagesDirectory))
-                .filter { $0.lowercased().hasSuffix(".jpg") || $0.lowercased().hasSuffix(".jpeg") }.sorted()
-            catalog = Catalog(columns: [imageColumn], rows: files.map { [$0] }, path: imagesDirectory)
-        }
+        var catalog = try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: imageColumn, kind: "images",
+                                                include: Catalog.isJPEGFile)
         let names = try catalog.column(imageColumn)
         guard !names.isEmpty else { throw SurveyIOError(path: catalog.path, reason: "no galaxies to process") }
         let paths = names.map { imagesDirectory + "/" + $0 }

@@ -53,18 +53,8 @@ public struct PrepareSpectraJob {
     /// missing column, empty input) or when no spectrum at all could be read; problems with
     /// single files are recorded per galaxy and printed to standard error.
     public func run() throws -> Summary {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: spectraDirectory, isDirectory: &isDir), isDir.boolValue else {
-            throw SurveyIOError(path: spectraDirectory, reason: "spectra folder not found")
-        }
-        var catalog: Catalog
-        if let catalogPath {
-            catalog = try Catalog(contentsOf: catalogPath)
-        } else {
-            let files = (try FileManager.default.contentsOfDirectory(atPath: spectraDirectory))
-                .filter { $0.hasPrefix("spec-") && $0.hasSuffix(".fits") }.sorted()
-            catalog = Catalog(columns: [specColumn], rows: files.map { [$0] }, path: spectraDirectory)
-        }
+        var catalog = try Catalog.readOrListing(catalogPath, directory: spectraDirectory, column: specColumn, kind: "spectra",
+                                                include: Catalog.isSpectrumFile)
         let names = try catalog.column(specColumn)
         guard !names.isEmpty else { throw SurveyIOError(path: catalog.path, reason: "no galaxies to process") }
         let paths = names.map { spectraDirectory + "/" + $0 }

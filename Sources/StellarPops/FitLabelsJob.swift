@@ -64,18 +64,8 @@ public struct FitLabelsJob {
     /// (missing folder, unreadable catalog, no templates) — single galaxies fail with a reason.
     @discardableResult
     public func run() throws -> [FitLabelsRow] {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: spectraDirectory, isDirectory: &isDir), isDir.boolValue else {
-            throw SurveyIOError(path: spectraDirectory, reason: "spectra folder not found")
-        }
-        var catalog: Catalog
-        if let catalogPath {
-            catalog = try Catalog(contentsOf: catalogPath)
-        } else {
-            let files = try FileManager.default.contentsOfDirectory(atPath: spectraDirectory)
-                .filter { $0.hasPrefix("spec-") && $0.hasSuffix(".fits") }.sorted()
-            catalog = Catalog(columns: [specColumn], rows: files.map { [$0] }, path: spectraDirectory)
-        }
+        let catalog = try Catalog.readOrListing(catalogPath, directory: spectraDirectory, column: specColumn, kind: "spectra",
+                                                include: Catalog.isSpectrumFile)
         let names = try catalog.column(specColumn)
         guard !names.isEmpty else { throw SurveyIOError(path: catalog.path, reason: "no galaxies to fit") }
         // Templates once per velocity scale (all SDSS spectra share one).

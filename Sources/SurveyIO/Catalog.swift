@@ -95,3 +95,28 @@ public struct Catalog: Equatable, Sendable {
         try AtomicFile.write(try csvText(), to: path)
     }
 }
+
+extension Catalog {
+    /// The catalog at `path`; without one, a catalog listing (sorted) the files of `directory`
+    /// that `include` accepts, in column `column`. Either way `directory` must exist, so a
+    /// mistyped folder is one clear error rather than a file-not-found per galaxy.
+    public static func readOrListing(_ path: String?, directory: String, column: String, kind: String,
+                                     include: (String) -> Bool) throws -> Catalog {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw SurveyIOError(path: directory, reason: "\(kind) folder not found")
+        }
+        if let path { return try Catalog(contentsOf: path) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter(include).sorted()
+        return Catalog(columns: [column], rows: files.map { [$0] }, path: directory)
+    }
+
+    /// SDSS spectrum file names (`spec-*.fits`).
+    public static func isSpectrumFile(_ name: String) -> Bool { name.hasPrefix("spec-") && name.hasSuffix(".fits") }
+
+    /// JPEG file names.
+    public static func isJPEGFile(_ name: String) -> Bool {
+        let n = name.lowercased()
+        return n.hasSuffix(".jpg") || n.hasSuffix(".jpeg")
+    }
+}
