@@ -119,17 +119,7 @@ public final class Conv: Layer {
         var desc = dnnl_convolution_desc_t()
         check(dnnl_convolution_forward_desc_init(&desc, dnnl_forward_training, algorithm.dnnl,
                                                  &src, &w, &bias, &dst, strides, padL, padR), "conv fwd desc")
-        var attr: dnnl_primitive_attr_t?
-        var po: dnnl_post_ops_t?
-        check(dnnl_primitive_attr_create(&attr), "attr")
-        if relu {
-            check(dnnl_post_ops_create(&po), "post_ops")
-            check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, 0, 0), "post_ops relu")
-            check(dnnl_primitive_attr_set_post_ops(attr, po), "set post_ops")
-        }
-        let pd = makePD(&desc, attr: attr, "conv fwd pd")
-        if let po { dnnl_post_ops_destroy(po) }
-        dnnl_primitive_attr_destroy(attr)
+        let pd = makeForwardPD(&desc, relu: relu, "conv fwd pd")
         let wmd = MD.query(pd, dnnl_query_weights_md)
         if plans.isEmpty { kernelP.adopt(wmd) }
         var wbuf = kernelP.value

@@ -188,6 +188,23 @@ func makePD<D>(_ desc: inout D, attr: dnnl_primitive_attr_t? = nil,
     return pd!
 }
 
+/// A forward primitive descriptor, with ReLU fused as a post-op when `relu` (it saves a pass
+/// over the activations). Shared by Conv and Dense.
+func makeForwardPD<D>(_ desc: inout D, relu: Bool, _ what: String) -> dnnl_primitive_desc_t {
+    var attr: dnnl_primitive_attr_t?
+    var po: dnnl_post_ops_t?
+    check(dnnl_primitive_attr_create(&attr), "attr")
+    if relu {
+        check(dnnl_post_ops_create(&po), "post_ops")
+        check(dnnl_post_ops_append_eltwise(po, 1, dnnl_eltwise_relu, 0, 0), "post_ops relu")
+        check(dnnl_primitive_attr_set_post_ops(attr, po), "set post_ops")
+    }
+    let pd = makePD(&desc, attr: attr, what)
+    if let po { dnnl_post_ops_destroy(po) }
+    dnnl_primitive_attr_destroy(attr)
+    return pd
+}
+
 /// A reorder between two layouts of the same logical tensor, or nothing when they match.
 /// Used where a primitive prefers a weight layout different from the master copy.
 final class Reorder {
