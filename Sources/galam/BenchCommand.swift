@@ -9,7 +9,8 @@ struct BenchCommand: ParsableCommand {
         Examples:
           galam bench nn
           galam bench images --count 400 --threads 1,2
-          galam bench fit --spectra ../shared/fixtures/sdss/spectra --repeats 10 --mc 50
+          galam bench fit --spectra ../shared/fixtures/sdss/spectra --repeats 10 \\
+              --mc 50
         """,
         subcommands: [BenchNNCommand.self, BenchImagesCommand.self, BenchFitCommand.self])
 }

@@ -8,11 +8,11 @@ struct BenchFitCommand: ParsableCommand {
         commandName: "fit",
         abstract: "Time the full-spectrum fitter: seconds per spectrum (1 and 2 threads) and per Monte Carlo realisation.",
         discussion: """
-        Fits every spec-*.fits in --spectra, --repeats times, with the paper's 36 MILES SSPs (or
-        all 150 with --templates all) and the default options (moments 2, multiplicative degree
-        10). Times include the per-galaxy template preparation, not reading the files. Use a
-        release build (swift build -c release) for figures worth quoting. The CPU time of the
-        timing thread is printed beside the wall time: on a busy machine the two differ, and
+        Fits every spec-*.fits in --spectra, --repeats times, with the paper's 36 MILES SSPs (or \
+        all 150 with --templates all) and the default options (moments 2, multiplicative degree \
+        10). Times include the per-galaxy template preparation, not reading the files. Use a \
+        release build (swift build -c release) for figures worth quoting. The CPU time of the \
+        timing thread is printed beside the wall time: on a busy machine the two differ, and \
         the CPU time is the figure that does not depend on other processes.
 
         Examples:

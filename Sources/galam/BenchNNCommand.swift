@@ -10,7 +10,7 @@ struct BenchNNCommand: ParsableCommand {
         commandName: "nn",
         abstract: "Benchmark the neural-network engine on the paper's four networks.",
         discussion: """
-        Networks: m1, m2-128, m2-64, m3-128, m3-64, m4 (the regressor alone on fused 1024-d
+        Networks: m1, m2-128, m2-64, m3-128, m3-64, m4 (the regressor alone on fused 1024-d \
         vectors, as the authors train it), m4-e2e (attention, LayerNorm and regressor trained). Example (a few minutes on 2 cores):
           galam bench nn --steps 5 --networks m1,m2-64,m4,m4-e2e
         """)

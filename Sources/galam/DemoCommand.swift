@@ -9,10 +9,10 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Simulate a small survey, label, prepare, train, evaluate, report and predict — end to end.",
         discussion: """
-        Simulates --galaxies SDSS-like galaxies (plus --held-out more that are used only for
-        prediction from images), fits their labels from the spectra (`fit-labels`), prepares a
-        --size px dataset, trains every stage for --epochs epochs, evaluates (report.html) and
-        predicts the held-out galaxies from their images alone, comparing with the truth.
+        Simulates --galaxies SDSS-like galaxies (plus --held-out more that are used only for \
+        prediction from images), fits their labels from the spectra (`fit-labels`), prepares a \
+        --size px dataset, trains every stage for --epochs epochs, evaluates (report.html) and \
+        predicts the held-out galaxies from their images alone, comparing with the truth. \
         Needs the SSP templates (`galam templates fetch`).
 
         Examples:

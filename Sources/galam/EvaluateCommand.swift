@@ -7,8 +7,8 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Metrics (MSE, MAE, bias, SD; per S/N bin; feature R²), figures and report.html of a trained model.",
         discussion: """
-        Reads the model folder's predictions.csv (every model, every galaxy) and reports the
-        test split: metrics.json, metrics.md (laid out like the paper's Table 1, also against
+        Reads the model folder's predictions.csv (every model, every galaxy) and reports the \
+        test split: metrics.json, metrics.md (laid out like the paper's Table 1, also against \
         the simulation truth when the dataset carries it), figures/*.svg and report.html.
 
         Examples:

@@ -8,29 +8,31 @@ struct FitLabelsCommand: ParsableCommand {
         commandName: "fit-labels",
         abstract: "Label spectra with light-weighted log age and [M/H] by full-spectrum fitting of MILES SSPs.",
         discussion: """
-        For each spectrum: de-redshift (SPECOBJ Z), keep the pixels the templates cover, mask
-        bad pixels (ivar = 0, and_mask no-data bits) and gas emission lines (±800 km/s), and fit
-        P(λ)·Σ w_k (T_k ⊛ LOSVD) (+ optional additive polynomial): V and σ (and h3, h4 with
-        --moments 4) by Levenberg–Marquardt, weights w ≥ 0 by NNLS at every step. The MILES
-        templates (air, 2.51 Å FWHM) are moved to vacuum, log-rebinned to SDSS's 69.03 km/s
-        pixels once, and convolved per galaxy with the quadratic difference to SDSS's wdisp.
-        Labels: ⟨log age/yr⟩ and ⟨[M/H]⟩ weighted by light over the fitted range. With --mc N,
-        the standard deviation of both (and of V, σ) over N refits of the best-fit model plus
-        Gaussian noise of the spectrum's ivar (--mc-mode data: the observed spectrum plus noise).
-        With --gas fit the gas lines (Balmer Hα–Hδ, [O II], [O III], [O I], [N II], [S II]) are
-        fitted as Gaussian templates with a kinematic component of their own (gas_velocity_kms,
-        gas_sigma_kms) instead of being masked; their fluxes (10⁻¹⁷ erg/s/cm² for SDSS) go to
-        gas_flux_* columns. Writes --out (CSV:
-        the catalog's columns plus the labels) and the same name with .fits (binary table
-        FITLABELS). Galaxies that cannot be fitted get fit_status
+        For each spectrum: de-redshift (SPECOBJ Z), keep the pixels the templates cover, mask \
+        bad pixels (ivar = 0, and_mask no-data bits) and gas emission lines (±800 km/s), and fit \
+        P(λ)·Σ w_k (T_k ⊛ LOSVD) (+ optional additive polynomial): V and σ (and h3, h4 with \
+        --moments 4) by Levenberg–Marquardt, weights w ≥ 0 by NNLS at every step. The MILES \
+        templates (air, 2.51 Å FWHM) are moved to vacuum, log-rebinned to SDSS's 69.03 km/s \
+        pixels once, and convolved per galaxy with the quadratic difference to SDSS's wdisp. \
+        Labels: ⟨log age/yr⟩ and ⟨[M/H]⟩ weighted by light over the fitted range. With --mc N, \
+        the standard deviation of both (and of V, σ) over N refits of the best-fit model plus \
+        Gaussian noise of the spectrum's ivar (--mc-mode data: the observed spectrum plus noise). \
+        With --gas fit the gas lines (Balmer Hα–Hδ, [O II], [O III], [O I], [N II], [S II]) are \
+        fitted as Gaussian templates with a kinematic component of their own (gas_velocity_kms, \
+        gas_sigma_kms) instead of being masked; their fluxes (10⁻¹⁷ erg/s/cm² for SDSS) go to \
+        gas_flux_* columns. Writes --out (CSV: \
+        the catalog's columns plus the labels) and the same name with .fits (binary table \
+        FITLABELS). Galaxies that cannot be fitted get fit_status \
         "failed" and a fit_reason; the others go on.
 
         Examples:
           galam fit-labels --catalog catalog.csv --spectra spectra/ --out labels.csv
-          galam fit-labels --catalog catalog.csv --spectra spectra/ --out labels.csv --mc 100 --templates all
+          galam fit-labels --catalog catalog.csv --spectra spectra/ \\
+              --out labels.csv --mc 100 --templates all
           galam fit-labels --spectra spectra/ --out labels.csv --mc 100 --mc-mode data
           galam fit-labels --spectra spectra/ --out labels.csv --gas fit
-          galam fit-labels --spectra spectra/ --out labels.csv --moments 4 --clip --additive-degree 4
+          galam fit-labels --spectra spectra/ --out labels.csv --moments 4 --clip \\
+              --additive-degree 4
         """)
 
     @Option(help: "Catalog CSV with a column naming each spectrum file (default: every spec-*.fits in --spectra).")

@@ -9,7 +9,8 @@ struct PlotSpectraCommand: ParsableCommand {
         abstract: "Plot SDSS spec FITS files (rest frame, median-normalised, offset) into an SVG.",
         discussion: """
         Examples:
-          galam plot-spectra --out spectra.svg mock/spectra/spec-3000-54000-0001.fits ../shared/fixtures/sdss/spectra/spec-0389-51795-0269.fits
+          galam plot-spectra --out spectra.svg mock/spectra/spec-3000-54000-0001.fits \\
+              ../shared/fixtures/sdss/spectra/spec-0389-51795-0269.fits
         """)
 
     @Option(help: "Output SVG file.")

@@ -9,15 +9,16 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict log age and [M/H] from gri images (M2 + M3 + M4), or from spectra where given (M1).",
         discussion: """
-        Images go through the same pre-processing as training (mask, blend rejection, crop,
-        resize, bands from the model); rejected inputs are listed with the reason. With
-        --spectra, galaxies whose spectrum passes the spectra stage use the spectra-only
-        model. Streams in batches (constant memory); prints images/s at the end. Output: CSV,
+        Images go through the same pre-processing as training (mask, blend rejection, crop, \
+        resize, bands from the model); rejected inputs are listed with the reason. With \
+        --spectra, galaxies whose spectrum passes the spectra stage use the spectra-only \
+        model. Streams in batches (constant memory); prints images/s at the end. Output: CSV, \
         or a FITS table (binary table PREDICTIONS) when --out ends in .fits.
 
         Examples:
           galam predict --model model/ --images cutouts/ --out predictions.csv
-          galam predict --model model/ --catalog cat.csv --images images/ --spectra spectra/ --out predictions.fits
+          galam predict --model model/ --catalog cat.csv --images images/ \\
+              --spectra spectra/ --out predictions.fits
         """)
 
     @Option(help: "Model folder from `galam train`.") var model: String

@@ -9,19 +9,21 @@ struct PrepareCommand: ParsableCommand {
         commandName: "prepare",
         abstract: "Build a training dataset: spectra and image stages, labels, and a fixed 8:1:1 split.",
         discussion: """
-        Runs the spectra stage (as prepare-spectra) and the image stage (as prepare-images) on
-        every catalog row, joins them with labels — from `galam fit-labels` (log_age_yr,
-        metallicity_mh), a simulation's truth.csv (log_age_lw, mh_lw) or any CSV keyed by
-        spec_file (--age-column, --mh-column) — and keeps galaxies every stage accepted.
-        The split (80 % train, remainder halved into validation and test) comes from a seeded
+        Runs the spectra stage (as prepare-spectra) and the image stage (as prepare-images) on \
+        every catalog row, joins them with labels — from `galam fit-labels` (log_age_yr, \
+        metallicity_mh), a simulation's truth.csv (log_age_lw, mh_lw) or any CSV keyed by \
+        spec_file (--age-column, --mh-column) — and keeps galaxies every stage accepted. \
+        The split (80 % train, remainder halved into validation and test) comes from a seeded \
         shuffle and is stored in labels.csv, so every model uses the same split.
 
-        Outputs: spectra.npy, images.npy, labels.csv, catalog.csv (each galaxy's fate),
+        Outputs: spectra.npy, images.npy, labels.csv, catalog.csv (each galaxy's fate), \
         manifest.json.
 
         Examples:
-          galam prepare --catalog mock/catalog.csv --spectra mock/spectra --images mock/images --labels mock/truth.csv --out data/
-          galam prepare --catalog cat.csv --spectra spectra/ --images images/ --labels labels.csv --out data/ --size 64 --bands gri
+          galam prepare --catalog mock/catalog.csv --spectra mock/spectra \\
+              --images mock/images --labels mock/truth.csv --out data/
+          galam prepare --catalog cat.csv --spectra spectra/ --images images/ \\
+              --labels labels.csv --out data/ --size 64 --bands gri
         """)
 
     @Option(help: "Catalog CSV with spec_file and image_file columns.") var catalog: String

@@ -8,13 +8,13 @@ struct SimulateCommand: ParsableCommand {
         commandName: "simulate",
         abstract: "Simulate an SDSS-like survey (spec FITS, gri JPEG cutouts, catalog) with known truth.",
         discussion: """
-        Each galaxy has a delayed-τ star-formation history (plus bursts) with a metallicity
-        spread, built from the 150 E-MILES SSPs; a bulge (older) and a disk (younger) share it.
-        Its fibre spectrum is redshifted, dust-attenuated (Calzetti), broadened to its σ and SDSS
-        resolution, put on the SDSS log-λ grid with sky, throughput and noise; its cutout is
-        the two Sérsic components in g, r, i (SDSS filter curves) with PSF, sky noise and random
-        neighbours (a quarter overlapping), mapped to RGB with the Lupton et al. (2004) asinh
-        stretch. truth.csv holds the luminosity-weighted log age and [M/H] of the population
+        Each galaxy has a delayed-τ star-formation history (plus bursts) with a metallicity \
+        spread, built from the 150 E-MILES SSPs; a bulge (older) and a disk (younger) share it. \
+        Its fibre spectrum is redshifted, dust-attenuated (Calzetti), broadened to its σ and SDSS \
+        resolution, put on the SDSS log-λ grid with sky, throughput and noise; its cutout is \
+        the two Sérsic components in g, r, i (SDSS filter curves) with PSF, sky noise and random \
+        neighbours (a quarter overlapping), mapped to RGB with the Lupton et al. (2004) asinh \
+        stretch. truth.csv holds the luminosity-weighted log age and [M/H] of the population \
         the fibre sees (log_age_lw, mh_lw) and of the whole galaxy. Needs `galam templates fetch`.
 
         Examples:

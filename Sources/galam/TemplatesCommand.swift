@@ -13,9 +13,9 @@ struct TemplatesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Download the pPXF source distributions holding the SSPs into the cache.",
             discussion: """
-            Uses pip to download ppxf==7.4.5 (Vazdekis 2010 MILES SSPs) and ppxf==8.2.6 (E-MILES
-            SSPs, SDSS magnitudes of the SSPs, SDSS filter curves) from PyPI, checks their pinned
-            SHA-256 sums and extracts only the data files. Idempotent and safe to interrupt.
+            Uses pip to download ppxf==7.4.5 (Vazdekis 2010 MILES SSPs) and ppxf==8.2.6 (E-MILES \
+            SSPs, SDSS magnitudes of the SSPs, SDSS filter curves) from PyPI, checks their pinned \
+            SHA-256 sums and extracts only the data files. Idempotent and safe to interrupt. \
             The cache is $GALAM_CACHE, or ~/.cache/galam.
 
             Examples:

@@ -9,12 +9,12 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train M1–M4 (and the ablations) on a dataset made by `galam prepare`.",
         discussion: """
-        Stages, each cached under a hash of its inputs and settings and resumable after an
-        interruption (rerun the same command): M1 spectra → labels; M1 features (per-sample
-        min–max) → M2 images → those features; M3 images → labels; M3 features; M4 on
-        (M2(image), M3 features) with learned and/or frozen fusion; M4 with real spectra
-        (M1 features as S). Adam, MSE, Keras-style L2 as the authors placed it; labels
-        min–max scaled per column; best-validation checkpoints. Writes model.json,
+        Stages, each cached under a hash of its inputs and settings and resumable after an \
+        interruption (rerun the same command): M1 spectra → labels; M1 features (per-sample \
+        min–max) → M2 images → those features; M3 images → labels; M3 features; M4 on \
+        (M2(image), M3 features) with learned and/or frozen fusion; M4 with real spectra \
+        (M1 features as S). Adam, MSE, Keras-style L2 as the authors placed it; labels \
+        min–max scaled per column; best-validation checkpoints. Writes model.json, \
         predictions.csv (every galaxy, every model), training.json and the stage folders.
 
         Examples:
