@@ -60,6 +60,14 @@ public struct ImageStage: Codable, Equatable, Sendable {
 
     public enum PremaskedInput: String, Codable, Sendable, CaseIterable { case keep, remask }
 
+    /// Which images blend detection looks at. `.grey` (default): the greyscale image only, as
+    /// the authors. `.greyAndBands`: also each colour channel on its own (with `.unmasked`
+    /// noise), so a neighbour of another colour whose nucleus is only a shoulder in grey
+    /// still shows up as a peak in the band where it is relatively brighter.
+    public var detectionImages: DetectionImages = .grey
+
+    public enum DetectionImages: String, Codable, Sendable, CaseIterable { case grey, greyAndBands = "grey+bands" }
+
     public init(threshold: IterativeThreshold = .paper, ellipseScale: Double = 1.5, minContourPoints: Int = 5,
                 edgeDetector: CannyEdges? = nil, detector: SourceDetector = .paper, size: Int = 128, bands: Bands = .gri,
                 detectionNoise: DetectionNoise = .unmasked, premaskedInput: PremaskedInput = .keep) {
@@ -112,7 +120,16 @@ public struct ImageStage: Codable, Equatable, Sendable {
                 case .masked:
                     found = try detector.detect(Greyscale.convert(masked))
                 case .unmasked:
-                    found = try detector.detect(grey, inside: inside(ellipse, width: grey.width, height: grey.height))
+                    let kept = inside(ellipse, width: grey.width, height: grey.height)
+                    found = try detector.detect(grey, inside: kept)
+                    if detectionImages == .greyAndBands && found.sourceCount == 1 {
+                        for c in 0..<3 {
+                            let band = Self.channel(c, of: image)
+                            var d = detector
+                            d.deblender.contrast = max(d.deblender.contrast, Self.bandContrast)
+                            if try d.detect(band, inside: kept).sourceCount > 1 { throw ImagingRejection.blended }
+                        }
+                    }
                 }
                 outcome.sources = found.sources
                 if found.sourceCount == 0 { throw ImagingRejection.noSource }
@@ -130,6 +147,19 @@ public struct ImageStage: Codable, Equatable, Sendable {
             outcome.rejectReason = "\(error)"
         }
         return outcome
+    }
+
+    /// Smallest deblending contrast in single bands. JPEG stores colour at half resolution
+    /// (4:2:0), so a band carries blocky chroma noise that grey (≈ luma) does not; with the
+    /// authors' 1e-6 it splits off tiny pieces (1000 simulated cutouts: 4.8 % of galaxies
+    /// without an overlap rejected; with 1e-2: 2.7 %, and the same neighbours caught).
+    static let bandContrast = 1e-2
+
+    /// One colour channel on the [0, 1] scale.
+    static func channel(_ c: Int, of image: RGBImage) -> GreyImage {
+        var out = [Float](repeating: 0, count: image.width * image.height)
+        for i in out.indices { out[i] = Float(image.pixels[3 * i + c]) / 255 }
+        return GreyImage(width: image.width, height: image.height, pixels: out)
     }
 
     /// Level (each channel, 0-255) up to which a pixel of a masked JPEG counts as black:

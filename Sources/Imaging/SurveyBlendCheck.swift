@@ -23,10 +23,15 @@ public struct SurveyBlendCheck {
         public var rejectReason: String?
         /// The fitted central ellipse (before the mask's scaling), when one was found.
         public var ellipse: Ellipse?
+        /// The nearest neighbour's centre in pixels (truth.csv `nearest_neighbour_x_px`,
+        /// `_y_px`), when the survey records it.
+        public var neighbourCentre: (x: Double, y: Double)?
     }
 
     public struct Result: Sendable, CustomStringConvertible {
         public var rows: [Row] = []
+        /// The stage's mask scale, to tell neighbours inside the kept region from masked ones.
+        public var ellipseScale = 1.5
 
         public var overlaps: [Row] { rows.filter(\.overlappingNeighbour) }
         public var isolated: [Row] { rows.filter { !$0.overlappingNeighbour } }
@@ -36,6 +41,23 @@ public struct SurveyBlendCheck {
         public var overlapBlendedShare: Double { Double(overlapsBlended) / Double(max(1, overlaps.count)) }
         /// Share of cutouts without an overlapping neighbour rejected for any reason.
         public var isolatedRejectedShare: Double { Double(isolatedRejected) / Double(max(1, isolated.count)) }
+
+        /// Planted overlaps whose neighbour centre lies inside the kept region (the fitted
+        /// ellipse × `ellipseScale`), and those outside it, which the mask removes before
+        /// detection by design; nil when truth.csv does not record neighbour positions.
+        public var overlapsByMask: (inside: [Row], outside: [Row])? {
+            let o = overlaps
+            guard !o.isEmpty, o.allSatisfy({ $0.neighbourCentre != nil }) else { return nil }
+            let inside = o.filter { r in
+                guard let e = r.ellipse, let c = r.neighbourCentre else { return false }
+                return e.contains(x: c.x, y: c.y, scale: ellipseScale)
+            }
+            let outside = o.filter { r in
+                guard let e = r.ellipse, let c = r.neighbourCentre else { return true }
+                return !e.contains(x: c.x, y: c.y, scale: ellipseScale)
+            }
+            return (inside, outside)
+        }
 
         /// Outcome counts ("accepted" or the reason) of some rows, sorted by reason.
         public static func outcomes(_ rows: [Row]) -> String {
@@ -50,6 +72,13 @@ public struct SurveyBlendCheck {
             func share(_ a: Int, _ b: Int) -> String { String(format: "%d of %d (%.1f %%)", a, b, 100 * Double(a) / Double(max(1, b))) }
             var s = "planted overlaps rejected as blended: " + share(overlapsBlended, o.count) + "\n"
             s += "  outcomes: " + Self.outcomes(o) + "\n"
+            if let split = overlapsByMask {
+                func blended(_ r: [Row]) -> Int { r.filter { $0.rejectReason == ImagingRejection.blended.reason }.count }
+                s += String(format: "  neighbour centre inside the kept region (fitted ellipse × %.2g): ", ellipseScale)
+                    + share(blended(split.inside), split.inside.count) + " blended\n"
+                s += "  neighbour centre outside it (masked away before detection): "
+                    + share(blended(split.outside), split.outside.count) + " blended\n"
+            }
             s += "no overlapping neighbour, wrongly rejected: " + share(isolatedRejected, i.count) + "\n"
             s += "  outcomes: " + Self.outcomes(i) + "\n"
             s += "  with only distant neighbours: " + share(withOthers.filter { $0.rejectReason != nil }.count, withOthers.count)
@@ -70,6 +99,9 @@ public struct SurveyBlendCheck {
         let names = try truth.column("image_file")
         let overlapText = try truth.column("overlapping_neighbour")
         let neighbourText = try truth.column("n_neighbours")
+        // Older surveys lack the neighbour's position; the breakdown by mask is then skipped.
+        let xs = truth.columns.contains("nearest_neighbour_x_px") ? try truth.column("nearest_neighbour_x_px") : nil
+        let ys = truth.columns.contains("nearest_neighbour_y_px") ? try truth.column("nearest_neighbour_y_px") : nil
         var rows: [Row] = []
         for k in names.indices {
             guard let n = Int(neighbourText[k]) else {
@@ -81,7 +113,9 @@ public struct SurveyBlendCheck {
             case "false", "0": o = false
             default: throw SurveyIOError(path: truthPath, reason: "row \(k + 2): overlapping_neighbour '\(overlapText[k])' is not true/false")
             }
-            rows.append(Row(imageFile: names[k], overlappingNeighbour: o, neighbours: n))
+            var row = Row(imageFile: names[k], overlappingNeighbour: o, neighbours: n)
+            if let xs, let ys, let x = Double(xs[k]), let y = Double(ys[k]) { row.neighbourCentre = (x, y) }
+            rows.append(row)
         }
         let outcomes = stage.process(paths: rows.map { surveyDirectory + "/images/" + $0.imageFile },
                                      threads: threads, progress: progress)
@@ -92,6 +126,6 @@ public struct SurveyBlendCheck {
             rows[k].rejectReason = outcomes[k].rejectReason
             rows[k].ellipse = outcomes[k].ellipse
         }
-        return Result(rows: rows)
+        return Result(rows: rows, ellipseScale: stage.ellipseScale)
     }
 }

@@ -35,7 +35,8 @@ extension MockGalaxy {
                                        centre: pos, fluxNanomaggies: nmgy)
             let unit = convolveGaussianPSF(comp.unitImage(size: size), size: size, sigmaPixels: psf)
             for b in 0..<3 { for i in bands[b].indices { bands[b][i] += nmgy[b] * unit[i] } }
-            added.append(NeighbourInfo(separationPixels: sep, deltaMagR: magR - petroR, halfLightRadiusPixels: re, overlapping: overlap))
+            added.append(NeighbourInfo(separationPixels: sep, xPixels: pos.0, yPixels: pos.1, deltaMagR: magR - petroR,
+                                       halfLightRadiusPixels: re, overlapping: overlap))
         }
         return added
     }
@@ -44,7 +45,11 @@ extension MockGalaxy {
 /// Geometry of one planted neighbour, recorded in truth.csv so blend-rejection studies can be
 /// broken down by separation and brightness.
 public struct NeighbourInfo: Sendable {
+    /// Distance from the image centre.
     public var separationPixels: Double
+    /// Centre in the cutout's pixel grid (x = column, y = row from the top; the image centre is
+    /// ((size − 1)/2, (size − 1)/2)), so a study can test it against a fitted mask ellipse.
+    public var xPixels: Double, yPixels: Double
     /// Neighbour's r magnitude minus the central galaxy's.
     public var deltaMagR: Double
     public var halfLightRadiusPixels: Double

@@ -63,7 +63,7 @@ public struct SimulateJob {
         "spec_file", "image_file", "log_age_lw", "mh_lw", "log_age_lw_total", "mh_lw_total", "log_age_mw", "mh_mw",
         "z", "zwarning", "snr_r_target", "sigma_kms", "ebv", "petroMag_r", "bt_r", "re_arcsec", "fiber_fraction_r",
         "n_neighbours", "overlapping_neighbour", "intended_selected", "central_re_px", "nearest_neighbour_sep_px",
-        "nearest_neighbour_dmag_r", "nearest_neighbour_re_px",
+        "nearest_neighbour_dmag_r", "nearest_neighbour_re_px", "nearest_neighbour_x_px", "nearest_neighbour_y_px",
     ]
 
     static func rows(_ i: Int, _ g: MockGalaxy, spec: String, image: String) -> (catalog: [String], truth: [String]) {
@@ -78,7 +78,8 @@ public struct SimulateJob {
                      f(p.ebv, 4), f(t.petroMagR, 3), f(t.bulgeToTotalR, 4), f(t.halfLightRadiusArcsec, 3),
                      f(t.fiberFractionR, 4), String(t.neighbours), String(t.overlappingNeighbour), String(selected),
                      f(t.centralRePixels, 3), t.nearestNeighbour.map { f($0.separationPixels, 3) } ?? "",
-                     t.nearestNeighbour.map { f($0.deltaMagR, 3) } ?? "", t.nearestNeighbour.map { f($0.halfLightRadiusPixels, 3) } ?? ""]
+                     t.nearestNeighbour.map { f($0.deltaMagR, 3) } ?? "", t.nearestNeighbour.map { f($0.halfLightRadiusPixels, 3) } ?? "",
+                     t.nearestNeighbour.map { f($0.xPixels, 3) } ?? "", t.nearestNeighbour.map { f($0.yPixels, 3) } ?? ""]
         return (catalog, truth)
     }
 }

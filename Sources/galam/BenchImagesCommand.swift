@@ -9,24 +9,26 @@ struct BenchImagesCommand: ParsableCommand {
         commandName: "images",
         abstract: "Measure the image stage: images per second, and blend rejection on synthetic scenes or a simulated survey.",
         discussion: """
-        Times ImageStage on 128×128 cutouts held in memory (decoding excluded): either the
-        JPEGs of --images, repeated to --count, or synthetic Sérsic scenes (seeded). Prints
-        images/s for each thread count in --threads. With --blend-study N, also builds N scenes
-        with a planted overlapping neighbour (0.8–2 Re) and N isolated scenes and prints the
-        share rejected as blended and the share of isolated galaxies rejected. With --survey DIR
-        (a folder written by `galam simulate`), runs the stage on its cutouts and compares the
-        rejections with truth.csv: the share of cutouts with an overlapping neighbour rejected
-        as blended and the share without one rejected for any reason, by reason.
-        --detection-noise, --deblend-mode, --ellipse-scale, --npixels and --canny change the
-        stage for comparisons (defaults: the stage's own). Pre-processed images (like the
+        Times ImageStage on 128×128 cutouts held in memory (decoding excluded): either the \
+        JPEGs of --images, repeated to --count, or synthetic Sérsic scenes (seeded). Prints \
+        images/s for each thread count in --threads. With --blend-study N, also builds N scenes \
+        with a planted overlapping neighbour (0.8–2 Re) and N isolated scenes and prints the \
+        share rejected as blended and the share of isolated galaxies rejected. With --survey DIR \
+        (a folder written by `galam simulate`), runs the stage on its cutouts and compares the \
+        rejections with truth.csv: the share of cutouts with an overlapping neighbour rejected \
+        as blended and the share without one rejected for any reason, by reason. \
+        --detection-noise, --deblend-mode, --nlevels, --nsigma, --ellipse-scale, --npixels and --canny change the \
+        stage for comparisons (defaults: the stage's own). Pre-processed images (like the \
         fixtures) are only cropped and resized, so time raw cutouts.
 
         Examples:
           galam bench images --count 400 --threads 1,2
           galam bench images --images mock/images --count 1000
           galam bench images --count 0 --blend-study 500 --seed 7
-          galam simulate --n 1000 --out mock --seed 3 && galam bench images --count 0 --survey mock
-          galam bench images --count 0 --survey mock --detection-noise masked --survey-rows rows.csv
+          galam simulate --n 1000 --out mock --seed 3 && galam bench images \\
+              --count 0 --survey mock
+          galam bench images --count 0 --survey mock --detection-noise masked \\
+              --survey-rows rows.csv
         """)
 
     @Option(help: "Images to time.")
@@ -59,6 +61,15 @@ struct BenchImagesCommand: ParsableCommand {
     @Option(help: "Smallest source in connected pixels (default: the stage's, 10 as the authors).")
     var npixels: Int?
 
+    @Option(help: "Deblending levels (default: the stage's, 90 as the authors).")
+    var nlevels: Int?
+
+    @Option(help: "Detection threshold in background RMS (default: the stage's, 1.5 as the authors).")
+    var nsigma: Double?
+
+    @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: grey (the authors) or grey+bands.")
+    var detectOn: String?
+
     @Flag(help: "Run Canny edge detection (30, 90) on the binary image before tracing contours, as the authors' script.")
     var canny = false
 
@@ -73,7 +84,13 @@ struct BenchImagesCommand: ParsableCommand {
         stage.detectionNoise = noise
         if let ellipseScale { stage.ellipseScale = ellipseScale }
         if let npixels { stage.detector.minPixels = npixels }
+        if let nlevels { stage.detector.deblender.nlevels = nlevels }
+        if let nsigma { stage.detector.nSigma = nsigma }
         if canny { stage.edgeDetector = .paper }
+        if let detectOn {
+            guard let d = ImageStage.DetectionImages(rawValue: detectOn) else { throw ValidationError("--detect-on must be grey or grey+bands") }
+            stage.detectionImages = d
+        }
         if let deblendMode {
             guard let m = Deblender.Mode(rawValue: deblendMode) else { throw ValidationError("--deblend-mode must be linear or exponential") }
             stage.detector.deblender.mode = m

@@ -9,33 +9,34 @@ struct PrepareImagesCommand: ParsableCommand {
         commandName: "prepare-images",
         abstract: "Mask the central galaxy, reject blends, crop and resize SDSS gri cutouts (paper Sect. 2.2.2).",
         discussion: """
-        For each JPEG named in the catalog: greyscale (0.299 R + 0.587 G + 0.114 B on [0, 1]);
-        Ridler–Calvard iterative threshold; outer contours of the binary image; a direct
-        least-squares ellipse fit to each contour of ≥ 5 points; the ellipse containing the
-        image centre is kept and everything outside it scaled by --ellipse-scale is set black.
-        Blends are found within the mask as photutils does: box-median background
-        (--box-size at 128 px, scaled with the image) with a 3×3 median filter and its RMS,
-        measured on the cutout before masking (--detection-noise masked: on the masked image,
-        as the authors' script, where the RMS is about 0),
-        a 5×5 Gaussian kernel of FWHM 3 px, sources above --nsigma × RMS with ≥ --npixels
-        8-connected pixels, deblended by --nlevels multi-thresholding with --contrast and a
-        watershed. More than one source → "blended", none → "no source". Accepted images are
-        cropped to their non-black bounding box and resized to --size by nearest neighbour.
-        Images that are already masked (black corners on a diagonal, like the authors' own
-        output) are only cropped and resized, so they come out unchanged; --premasked remask
+        For each JPEG named in the catalog: greyscale (0.299 R + 0.587 G + 0.114 B on [0, 1]); \
+        Ridler–Calvard iterative threshold; outer contours of the binary image; a direct \
+        least-squares ellipse fit to each contour of ≥ 5 points; the ellipse containing the \
+        image centre is kept and everything outside it scaled by --ellipse-scale is set black. \
+        Blends are found within the mask as photutils does: box-median background \
+        (--box-size at 128 px, scaled with the image) with a 3×3 median filter and its RMS, \
+        measured on the cutout before masking (--detection-noise masked: on the masked image, \
+        as the authors' script, where the RMS is about 0), \
+        a 5×5 Gaussian kernel of FWHM 3 px, sources above --nsigma × RMS with ≥ --npixels \
+        8-connected pixels, deblended by --nlevels multi-thresholding with --contrast and a \
+        watershed. More than one source → "blended", none → "no source". Accepted images are \
+        cropped to their non-black bounding box and resized to --size by nearest neighbour. \
+        Images that are already masked (black corners on a diagonal, like the authors' own \
+        output) are only cropped and resized, so they come out unchanged; --premasked remask \
         processes them like raw cutouts.
 
-        Outputs in --out: images.npy (uint8, accepted × size × size × channels; channels in
-        R, G, B order of the kept bands: i, r, g), catalog.csv (every input row plus accepted,
-        reject_reason, image_index, premasked) and manifest.json. With --debug-dir, a panel per galaxy:
-        original | masked with the fitted (green) and masking (yellow) ellipse | final image,
-        or the detected sources under a red bar; the file name ends in the outcome.
-        Unreadable images are reported per galaxy; the exit status is non-zero only if no image
+        Outputs in --out: images.npy (uint8, accepted × size × size × channels; channels in \
+        R, G, B order of the kept bands: i, r, g), catalog.csv (every input row plus accepted, \
+        reject_reason, image_index, premasked) and manifest.json. With --debug-dir, a panel per galaxy: \
+        original | masked with the fitted (green) and masking (yellow) ellipse | final image, \
+        or the detected sources under a red bar; the file name ends in the outcome. \
+        Unreadable images are reported per galaxy; the exit status is non-zero only if no image \
         could be read.
 
         Examples:
           galam prepare-images --catalog catalog.csv --images images/ --out prepared/
-          galam prepare-images --catalog catalog.csv --images images/ --out prepared-gr/ --bands gr --debug-dir panels/
+          galam prepare-images --catalog catalog.csv --images images/ \\
+              --out prepared-gr/ --bands gr --debug-dir panels/
         """)
 
     @Option(help: "Catalog CSV with a column naming each image file (default: every .jpg in --images).")
@@ -86,6 +87,9 @@ struct PrepareImagesCommand: ParsableCommand {
     @Option(name: .customLong("detection-noise"), help: "Background and RMS for blend detection from the 'unmasked' cutout or the 'masked' image.")
     var detectionNoise = "unmasked"
 
+    @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: 'grey' (the authors) or 'grey+bands' (also each colour channel: catches neighbours of another colour, more isolated galaxies rejected; docs/prepare-images.md).")
+    var detectOn = "grey"
+
     @Option(help: "Already-masked input: 'keep' (only crop and resize) or 'remask'.")
     var premasked = "keep"
 
@@ -95,6 +99,8 @@ struct PrepareImagesCommand: ParsableCommand {
     func validate() throws {
         guard Bands(rawValue: bands) != nil else { throw ValidationError("--bands must be one of g, r, i, gr, gi, ri, gri") }
         guard ImageStage.DetectionNoise(rawValue: detectionNoise) != nil else { throw ValidationError("--detection-noise must be unmasked or masked") }
+        guard ImageStage.DetectionImages(rawValue: detectOn) != nil else { throw ValidationError("--detect-on must be grey or grey+bands") }
+        if detectOn != "grey" && detectionNoise == "masked" { throw ValidationError("--detect-on grey+bands needs --detection-noise unmasked") }
         guard ImageStage.PremaskedInput(rawValue: premasked) != nil else { throw ValidationError("--premasked must be keep or remask") }
         guard size >= 8 else { throw ValidationError("--size must be at least 8") }
         guard nlevels >= 1, npixels >= 1, boxSize >= 3, ellipseScale > 0, contrast >= 0, contrast <= 1 else {
@@ -112,6 +118,7 @@ struct PrepareImagesCommand: ParsableCommand {
                                      minPixels: npixels, deblender: Deblender(nlevels: nlevels, contrast: contrast, minPixels: npixels)),
             size: size, bands: Bands(rawValue: bands)!,
             detectionNoise: ImageStage.DetectionNoise(rawValue: detectionNoise)!, premaskedInput: ImageStage.PremaskedInput(rawValue: premasked)!)
+        job.stage.detectionImages = ImageStage.DetectionImages(rawValue: detectOn)!
         job.debugDirectory = debugDir
         job.threads = max(1, threads)
         job.showProgress = !quiet

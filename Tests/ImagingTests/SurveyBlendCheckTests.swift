@@ -42,6 +42,25 @@ final class SurveyBlendCheckTests: XCTestCase {
         XCTAssertLessThanOrEqual(r.isolatedRejectedShare, 0.25)
         XCTAssertGreaterThan(r.overlapsBlended, 0)
         XCTAssertTrue(r.description.contains("planted overlaps rejected as blended: \(r.overlapsBlended) of \(overlaps.count)"))
+
+        // The split by mask, against a hand test of each neighbour centre in the scaled ellipse.
+        let split = try XCTUnwrap(r.overlapsByMask)
+        XCTAssertEqual(split.inside.count + split.outside.count, overlaps.count)
+        let xs = try truth.column("nearest_neighbour_x_px"), ys = try truth.column("nearest_neighbour_y_px")
+        for (k, row) in r.rows.enumerated() where row.overlappingNeighbour {
+            let x = try XCTUnwrap(Double(xs[k])), y = try XCTUnwrap(Double(ys[k]))
+            var isInside = false
+            if let e = row.ellipse {
+                let dx = x - e.centerX, dy = y - e.centerY, c = cos(e.angleRadians), s = sin(e.angleRadians)
+                let u = (dx * c + dy * s) / (1.5 * e.semiMajor), v = (-dx * s + dy * c) / (1.5 * e.semiMinor)
+                isInside = u * u + v * v <= 1
+            }
+            XCTAssertEqual(split.inside.contains { $0.imageFile == row.imageFile }, isInside, row.imageFile)
+            // The overlap is the nearest neighbour, planted within 2.5 R_c + R_n of the centre.
+            let sep = ((x - 31.5) * (x - 31.5) + (y - 31.5) * (y - 31.5)).squareRoot()
+            XCTAssertEqual(sep, try XCTUnwrap(Double(try truth.column("nearest_neighbour_sep_px")[k])), accuracy: 0.01)
+        }
+        XCTAssertTrue(r.description.contains("inside the kept region"))
     }
 
     func testBadTruthNamesTheFile() throws {
