@@ -50,6 +50,13 @@ public final class Adam {
     /// The elementwise update, split across threads for the large Dense kernels (memory
     /// bound: seven float streams per element). Each element's arithmetic is independent of
     /// the split, so results do not depend on the thread count.
+    ///
+    /// Subnormal gradients and moments are flushed to zero, as TensorFlow's flush-to-zero
+    /// mode does. Without it, the first moment of a weight whose gradient stays 0 (a dead ReLU
+    /// unit) decays by β1 per step into the subnormal range within a few hundred steps, and
+    /// every x86 operation on a subnormal takes a microcode assist of ~100 cycles: in a
+    /// 50-epoch M1 training state 48 % of the dense kernels' m were subnormal, and M1's epochs
+    /// had slowed from 12 s to 17 s.
     private func update(w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>,
                         m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, n: Int,
                         alpha: Float, scale: Float) {
@@ -60,9 +67,9 @@ public final class Adam {
             let lo = c &* per, hi = min(n, lo &+ per)
             var i = lo
             while i < hi {
-                let gi = g[i] * scale
-                let mi = b1 * m[i] + c1 * gi
-                let vi = b2 * v[i] + c2 * gi * gi
+                let gi = flushSubnormal(g[i] * scale)
+                let mi = flushSubnormal(b1 * m[i] + c1 * gi)
+                let vi = flushSubnormal(b2 * v[i] + c2 * gi * gi)
                 m[i] = mi
                 v[i] = vi
                 w[i] -= alpha * mi / (vi.squareRoot() + eps)
@@ -70,6 +77,11 @@ public final class Adam {
             }
         }
     }
+}
+
+/// x, or 0 when x is subnormal (NaN and infinities pass through).
+@inline(__always) func flushSubnormal(_ x: Float) -> Float {
+    x.magnitude < Float.leastNormalMagnitude ? 0 : x
 }
 
 func sumOfSquares(_ p: UnsafePointer<Float>, _ n: Int) -> Double {

@@ -26,6 +26,28 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(opt.iterations, 3)
     }
 
+    /// A weight whose gradient becomes 0 (a dead unit): its first moment decays by β1 per step
+    /// and would pass through the subnormal range (slow on x86); Adam flushes it to exactly 0,
+    /// as TensorFlow's flush-to-zero mode does, while normal moments follow Keras's formula.
+    func testDeadUnitMomentsFlushToZeroNotSubnormal() {
+        let d = built(Dense("d", units: 2), [2])
+        let p = d.parameters[0]
+        let opt = Adam(learningRate: 1e-3)
+        Parameter.write([1e-3, 1e-3, 1e-3, 1e-3], into: p.grad, p.kerasMD)
+        opt.step([p])
+        Parameter.write([0, 0, 0, 1e-3], into: p.grad, p.kerasMD)
+        var sawZero = false
+        for step in 0..<900 {   // 1e-4 · 0.9^n reaches the subnormal range (< 1.2e-38) at n ≈ 745
+            opt.step([p])
+            let m = Parameter.read(p.m!, p.kerasMD, 4), v = Parameter.read(p.v!, p.kerasMD, 4)
+            for x in m + v { XCTAssertFalse(x.isSubnormal, "subnormal moment \(x) after \(step + 2) steps") }
+            if m[0] == 0 { sawZero = true }
+        }
+        XCTAssertTrue(sawZero, "the dead unit's moment should have reached exactly 0")
+        // The live weight's moment stays at its steady value g (normal throughout).
+        XCTAssertEqual(Parameter.read(p.m!, p.kerasMD, 4)[3], 1e-3, accuracy: 1e-9)
+    }
+
     func testGlobalClipNormAndSchedule() {
         let d = built(Dense("d", units: 2), [2])
         let p = d.parameters[0]
