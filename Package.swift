@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
         .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "GalAMTests", dependencies: ["GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "GalAMTests", dependencies: ["GalAM", "MockSurvey", "NeuralNet", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),

@@ -50,7 +50,7 @@ public final class Trainer {
     public var epoch: Int { history.count }
 
     /// Trains until `epochs` epochs are complete in total (so after a resume, the remainder).
-    public func fit(train: Dataset, validation: Dataset, epochs: Int, onEpoch: ((Int, EpochLoss) -> Void)? = nil) throws {
+    public func fit(train: Dataset, validation: Dataset, epochs: Int, onEpoch: ((Int, EpochLoss) throws -> Void)? = nil) throws {
         while epoch < epochs {
             let e = epoch
             var order = Array(0..<train.count)
@@ -73,7 +73,7 @@ public final class Trainer {
                 bestValidation = val
                 if let url = bestCheckpoint { try Checkpoint.save(model, to: url, extraMetadata: ["epoch": "\(epoch)"]) }
             }
-            onEpoch?(e, record)
+            try onEpoch?(e, record)
         }
     }
 

@@ -1,0 +1,65 @@
+import Foundation
+@testable import GalAM
+import NeuralNet
+import TestSupport
+import XCTest
+
+/// A stage interrupted after some epochs and run again resumes from its last saved state and
+/// ends with the same weights and history as an uninterrupted run.
+final class StageRunnerTests: XCTestCase {
+    static func model() -> Network {
+        Sequential(inputShape: [6], layers: [Dense("hidden", units: 8, relu: true), Dropout("dropout", rate: 0.1), Dense("out", units: 1)],
+                   seed: 3)
+    }
+
+    static func data(_ n: Int, seed: UInt64) -> Dataset {
+        var rng = SeededRNG(seed: seed)
+        let x = (0..<(n * 6)).map { _ in rng.nextFloat() }
+        let y = (0..<n).map { i in (0..<6).reduce(Float(0)) { $0 + x[i * 6 + $1] * Float($1 + 1) } / 21 }
+        return Dataset(inputs: [x], targets: y, count: n)
+    }
+
+    func run(_ runner: StageRunner, epochs: Int = 6) throws -> (weights: [[Float]], outcome: StageRunner.Outcome) {
+        let (model, outcome) = try runner.run(name: "toy", label: "toy", key: ["toy"], makeModel: Self.model,
+                                              train: Self.data(96, seed: 1), validation: Self.data(32, seed: 2),
+                                              epochs: epochs, learningRate: 1e-2, batchSize: 16, seed: 5)
+        return (model.parameters.map { $0.read() }, outcome)
+    }
+
+    func testInterruptedStageResumesToTheSameWeights() throws {
+        var plain = StageRunner(root: Fixtures.scratchDirectory("stage-plain"))
+        plain.showProgress = false
+        let reference = try run(plain)
+        XCTAssertEqual(reference.outcome.history.count, 6)
+
+        // Saving every epoch: interrupted after epoch 4, the rerun trains epochs 5 and 6 only.
+        var runner = StageRunner(root: Fixtures.scratchDirectory("stage-resume"))
+        runner.showProgress = false
+        runner.stateSaveIntervalSeconds = 0
+        runner.interruptAfterEpoch = 4
+        XCTAssertThrowsError(try run(runner))
+        let dir = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: runner.root).first)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: runner.root + "/" + dir + "/state.safetensors"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: runner.root + "/" + dir + "/done"))
+        runner.interruptAfterEpoch = nil
+        let resumed = try run(runner)
+        XCTAssertEqual(resumed.outcome.resumedAfterEpoch, 4)
+        XCTAssertEqual(resumed.weights, reference.weights)
+        XCTAssertEqual(resumed.outcome.history.map(\.validation), reference.outcome.history.map(\.validation))
+
+        // Saving at most once an hour: the interrupted run left no state, so the rerun starts
+        // over, and still ends the same; a finished stage is then loaded from its cache.
+        var slow = StageRunner(root: Fixtures.scratchDirectory("stage-slow"))
+        slow.showProgress = false
+        slow.stateSaveIntervalSeconds = 3600
+        slow.interruptAfterEpoch = 4
+        XCTAssertThrowsError(try run(slow))
+        let slowDir = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: slow.root).first)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: slow.root + "/" + slowDir + "/state.safetensors"))
+        slow.interruptAfterEpoch = nil
+        let restarted = try run(slow)
+        XCTAssertEqual(restarted.outcome.resumedAfterEpoch, 0)
+        XCTAssertEqual(restarted.weights, reference.weights)
+        XCTAssertEqual(try run(slow).weights, reference.weights)
+    }
+}
