@@ -121,32 +121,16 @@ public final class Dense: Layer {
             var w = MD.make([units, inF], dnnl_format_tag_any)
             var d = dnnl_inner_product_desc_t()
             check(dnnl_inner_product_backward_data_desc_init(&d, &xmd, &w, &ymd), "ip bwd data desc")
-            let pd = makePD(&d, hint: p.fwdPD, "ip bwd data pd")
-            let wmd = MD.query(pd, dnnl_query_weights_md)
-            var wbuf = kernelP.value
-            if !MD.equal(wmd, kernelP.value.md) {
-                wbuf = Buffer(wmd)
-                p.bwdWeightsReorder = Reorder(from: kernelP.value, to: wbuf)
-            }
-            p.bwdData = Prim(pd, [(DNNL_ARG_DIFF_DST, gradOut.buffer), (DNNL_ARG_WEIGHTS, wbuf),
-                                  (DNNL_ARG_DIFF_SRC, dx.buffer)])
-            dnnl_primitive_desc_destroy(pd)
+            (p.bwdData, p.bwdWeightsReorder) = makeBackwardData(makePD(&d, hint: p.fwdPD, "ip bwd data pd"),
+                                                                kernel: kernelP, gradOut: gradOut, dx: dx)
             p.dx = dx
         }
         var w = MD.make([units, inF], dnnl_format_tag_any)
         var bmd = biasP.value.md
         var d = dnnl_inner_product_desc_t()
         check(dnnl_inner_product_backward_weights_desc_init(&d, &xmd, &w, &bmd, &ymd), "ip bwd weights desc")
-        let pd = makePD(&d, hint: p.fwdPD, "ip bwd weights pd")
-        let gmd = MD.query(pd, dnnl_query_diff_weights_md)
-        var gbuf = kernelP.grad
-        if !MD.equal(gmd, kernelP.grad.md) {
-            gbuf = Buffer(gmd)
-            p.gradReorder = Reorder(from: gbuf, to: kernelP.grad)
-        }
-        p.bwdWeights = Prim(pd, [(DNNL_ARG_SRC, p.input), (DNNL_ARG_DIFF_DST, gradOut.buffer),
-                                 (DNNL_ARG_DIFF_WEIGHTS, gbuf), (DNNL_ARG_DIFF_BIAS, biasP.grad)])
-        dnnl_primitive_desc_destroy(pd)
+        (p.bwdWeights, p.gradReorder) = makeBackwardWeights(makePD(&d, hint: p.fwdPD, "ip bwd weights pd"),
+                                                            kernel: kernelP, bias: biasP, input: p.input, gradOut: gradOut)
     }
 
     public override func backward(_ dyIn: Tensor) -> Tensor? {

@@ -205,6 +205,40 @@ func makeForwardPD<D>(_ desc: inout D, relu: Bool, _ what: String) -> dnnl_primi
     return pd
 }
 
+/// The backward-data primitive of a weighted layer (Conv, Dense) from its descriptor `pd`
+/// (destroyed here): reads `gradOut` and the kernel — through a reorder from the master copy
+/// when the primitive prefers another layout — and writes `dx`.
+func makeBackwardData(_ pd: dnnl_primitive_desc_t, kernel: Parameter, gradOut: Tensor,
+                      dx: Tensor) -> (prim: Prim, kernelReorder: Reorder?) {
+    let wmd = MD.query(pd, dnnl_query_weights_md)
+    var wbuf = kernel.value, reorder: Reorder?
+    if !MD.equal(wmd, kernel.value.md) {
+        wbuf = Buffer(wmd)
+        reorder = Reorder(from: kernel.value, to: wbuf)
+    }
+    let prim = Prim(pd, [(DNNL_ARG_DIFF_DST, gradOut.buffer), (DNNL_ARG_WEIGHTS, wbuf), (DNNL_ARG_DIFF_SRC, dx.buffer)])
+    dnnl_primitive_desc_destroy(pd)
+    return (prim, reorder)
+}
+
+/// The backward-weights primitive of a weighted layer from its descriptor `pd` (destroyed
+/// here): reads `input` and `gradOut`, writes the bias gradient and the kernel gradient —
+/// into a buffer of the primitive's preferred layout, reordered into the master layout after
+/// each run, when the two differ.
+func makeBackwardWeights(_ pd: dnnl_primitive_desc_t, kernel: Parameter, bias: Parameter, input: Buffer,
+                         gradOut: Tensor) -> (prim: Prim, gradReorder: Reorder?) {
+    let gmd = MD.query(pd, dnnl_query_diff_weights_md)
+    var gbuf = kernel.grad, reorder: Reorder?
+    if !MD.equal(gmd, kernel.grad.md) {
+        gbuf = Buffer(gmd)
+        reorder = Reorder(from: gbuf, to: kernel.grad)
+    }
+    let prim = Prim(pd, [(DNNL_ARG_SRC, input), (DNNL_ARG_DIFF_DST, gradOut.buffer),
+                         (DNNL_ARG_DIFF_WEIGHTS, gbuf), (DNNL_ARG_DIFF_BIAS, bias.grad)])
+    dnnl_primitive_desc_destroy(pd)
+    return (prim, reorder)
+}
+
 /// A reorder between two layouts of the same logical tensor, or nothing when they match.
 /// Used where a primitive prefers a weight layout different from the master copy.
 final class Reorder {
