@@ -37,6 +37,9 @@ public enum Figures {
     /// Training and validation loss per epoch for each stage (Fig. 11).
     public static func lossCurves(title: String, stages: [(name: String, train: [Double], validation: [Double])]) -> String {
         var plot = SVGPlot(title: title, xLabel: "epoch", yLabel: "log10 loss (MSE + L2)")
+        plot.legendWidth = 280
+        plot.width = 980
+        plot.height = max(plot.height, 28 + 14 * Double(2 * stages.count) + 24)
         for (k, s) in stages.enumerated() {
             let c = palette[k % palette.count]
             plot.series.append(.init(label: "\(s.name) train", x: s.train.indices.map { Double($0 + 1) }, y: s.train.map { log10(max($0, 1e-12)) }, color: c))

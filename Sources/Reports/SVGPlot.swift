@@ -28,6 +28,9 @@ public struct SVGPlot {
     public var height = 320.0
     public var xRange: ClosedRange<Double>?
     public var yRange: ClosedRange<Double>?
+    /// Width of a legend column right of the plot area (included in `width`); nil draws the
+    /// legend inside the plot's top-right corner, where many series would cover the curves.
+    public var legendWidth: Double?
 
     public init(title: String, xLabel: String, yLabel: String) {
         self.title = title
@@ -53,7 +56,7 @@ public struct SVGPlot {
 
     /// The SVG document.
     public func svg() -> String {
-        let left = 64.0, right = 16.0, top = 28.0, bottom = 44.0
+        let left = 64.0, right = 16.0 + (legendWidth ?? 0), top = 28.0, bottom = 44.0
         let pw = width - left - right, ph = height - top - bottom
         let xs = series.flatMap(\.x).filter(\.isFinite), ys = series.flatMap(\.y).filter(\.isFinite)
         let xr = xRange ?? ((xs.min() ?? 0)...(max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-9)))
@@ -95,9 +98,10 @@ public struct SVGPlot {
                 s += pts.map { "\(f(px($0.0))),\(f(py($0.1)))" }.joined(separator: " ")
                 s += "\"/>\n"
             }
-            let ly = top + 14 + Double(k) * 14
-            s += "<rect x=\"\(f(left + pw - 270))\" y=\"\(f(ly - 8))\" width=\"10\" height=\"3\" fill=\"\(ser.color)\"/>"
-            s += "<text x=\"\(f(left + pw - 255))\" y=\"\(f(ly - 3))\">\(escape(ser.label))</text>\n"
+            let ly = top + 14 + Double(k) * 14, lx = legendWidth == nil ? left + pw - 270 : left + pw + 12
+            s += ser.points ? "<circle cx=\"\(f(lx + 5))\" cy=\"\(f(ly - 6.5))\" r=\"2\" fill=\"\(ser.color)\"/>"
+                : "<rect x=\"\(f(lx))\" y=\"\(f(ly - 8))\" width=\"10\" height=\"3\" fill=\"\(ser.color)\"/>"
+            s += "<text x=\"\(f(lx + 15))\" y=\"\(f(ly - 3))\">\(escape(ser.label))</text>\n"
         }
         return s + "</svg>\n"
     }
