@@ -1,3 +1,4 @@
+import COpenBLAS
 import Foundation
 import SurveyIO
 
@@ -228,7 +229,10 @@ public struct ImageStage: Codable, Equatable, Sendable {
     }
 
     /// Processes many files on `threads` threads; results in input order.
+    /// Parallelism is over images; OpenBLAS's own threads (the ellipse fit's LAPACK calls)
+    /// would only contend with it, so BLAS is set to one thread when `threads` > 1.
     public func process(paths: [String], threads: Int, progress: ProgressReporter? = nil) -> [ImageOutcome] {
-        ParallelWork.map(count: paths.count, threads: threads, progress: progress) { process(path: paths[$0]) }
+        if threads > 1 { openblas_set_num_threads(1) }
+        return ParallelWork.map(count: paths.count, threads: threads, progress: progress) { process(path: paths[$0]) }
     }
 }
