@@ -124,11 +124,10 @@ public struct ImageStage: Codable, Equatable, Sendable {
                     let kept = inside(ellipse, width: grey.width, height: grey.height)
                     found = try detector.detect(grey, inside: kept)
                     if detectionImages == .greyAndBands && found.sourceCount == 1 {
-                        for c in 0..<3 {
-                            let band = Self.channel(c, of: image)
-                            var d = detector
-                            d.deblender.contrast = max(d.deblender.contrast, Self.bandContrast)
-                            if try d.detect(band, inside: kept).sourceCount > 1 { throw ImagingRejection.blended }
+                        var bandDetector = detector
+                        bandDetector.deblender.contrast = max(detector.deblender.contrast, Self.bandContrast)
+                        for c in 0..<3 where try bandDetector.detect(Self.channel(c, of: image), inside: kept).sourceCount > 1 {
+                            throw ImagingRejection.blended
                         }
                     }
                 }

@@ -48,15 +48,11 @@ public struct SurveyBlendCheck {
         public var overlapsByMask: (inside: [Row], outside: [Row])? {
             let o = overlaps
             guard !o.isEmpty, o.allSatisfy({ $0.neighbourCentre != nil }) else { return nil }
-            let inside = o.filter { r in
+            func kept(_ r: Row) -> Bool {
                 guard let e = r.ellipse, let c = r.neighbourCentre else { return false }
                 return e.contains(x: c.x, y: c.y, scale: ellipseScale)
             }
-            let outside = o.filter { r in
-                guard let e = r.ellipse, let c = r.neighbourCentre else { return true }
-                return !e.contains(x: c.x, y: c.y, scale: ellipseScale)
-            }
-            return (inside, outside)
+            return (o.filter(kept), o.filter { !kept($0) })
         }
 
         /// Outcome counts ("accepted" or the reason) of some rows, sorted by reason.

@@ -68,7 +68,7 @@ struct BenchImagesCommand: ParsableCommand {
     var nsigma: Double?
 
     @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: grey (the authors) or grey+bands.")
-    var detectOn: String?
+    var detectOn: ImageStage.DetectionImages?
 
     @Flag(help: "Run Canny edge detection (30, 90) on the binary image before tracing contours, as the authors' script.")
     var canny = false
@@ -87,10 +87,7 @@ struct BenchImagesCommand: ParsableCommand {
         if let nlevels { stage.detector.deblender.nlevels = nlevels }
         if let nsigma { stage.detector.nSigma = nsigma }
         if canny { stage.edgeDetector = .paper }
-        if let detectOn {
-            guard let d = ImageStage.DetectionImages(rawValue: detectOn) else { throw ValidationError("--detect-on must be grey or grey+bands") }
-            stage.detectionImages = d
-        }
+        if let detectOn { stage.detectionImages = detectOn }
         if let deblendMode {
             guard let m = Deblender.Mode(rawValue: deblendMode) else { throw ValidationError("--deblend-mode must be linear or exponential") }
             stage.detector.deblender.mode = m

@@ -88,7 +88,7 @@ struct PrepareImagesCommand: ParsableCommand {
     var detectionNoise = "unmasked"
 
     @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: 'grey' (the authors) or 'grey+bands' (also each colour channel: catches neighbours of another colour, more isolated galaxies rejected; docs/prepare-images.md).")
-    var detectOn = "grey"
+    var detectOn = ImageStage.DetectionImages.grey
 
     @Option(help: "Already-masked input: 'keep' (only crop and resize) or 'remask'.")
     var premasked = "keep"
@@ -99,8 +99,7 @@ struct PrepareImagesCommand: ParsableCommand {
     func validate() throws {
         guard Bands(rawValue: bands) != nil else { throw ValidationError("--bands must be one of g, r, i, gr, gi, ri, gri") }
         guard ImageStage.DetectionNoise(rawValue: detectionNoise) != nil else { throw ValidationError("--detection-noise must be unmasked or masked") }
-        guard ImageStage.DetectionImages(rawValue: detectOn) != nil else { throw ValidationError("--detect-on must be grey or grey+bands") }
-        if detectOn != "grey" && detectionNoise == "masked" { throw ValidationError("--detect-on grey+bands needs --detection-noise unmasked") }
+        if detectOn != .grey && detectionNoise == "masked" { throw ValidationError("--detect-on grey+bands needs --detection-noise unmasked") }
         guard ImageStage.PremaskedInput(rawValue: premasked) != nil else { throw ValidationError("--premasked must be keep or remask") }
         guard size >= 8 else { throw ValidationError("--size must be at least 8") }
         guard nlevels >= 1, npixels >= 1, boxSize >= 3, ellipseScale > 0, contrast >= 0, contrast <= 1 else {
@@ -118,7 +117,7 @@ struct PrepareImagesCommand: ParsableCommand {
                                      minPixels: npixels, deblender: Deblender(nlevels: nlevels, contrast: contrast, minPixels: npixels)),
             size: size, bands: Bands(rawValue: bands)!,
             detectionNoise: ImageStage.DetectionNoise(rawValue: detectionNoise)!, premaskedInput: ImageStage.PremaskedInput(rawValue: premasked)!)
-        job.stage.detectionImages = ImageStage.DetectionImages(rawValue: detectOn)!
+        job.stage.detectionImages = detectOn
         job.debugDirectory = debugDir
         job.threads = max(1, threads)
         job.showProgress = !quiet
@@ -129,3 +128,5 @@ struct PrepareImagesCommand: ParsableCommand {
         print("wrote \(out)/images.npy, catalog.csv, manifest.json")
     }
 }
+
+extension ImageStage.DetectionImages: ExpressibleByArgument {}

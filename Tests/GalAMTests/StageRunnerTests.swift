@@ -33,15 +33,9 @@ final class StageRunnerTests: XCTestCase {
         XCTAssertEqual(reference.outcome.history.count, 6)
 
         // Saving every epoch: interrupted after epoch 4, the rerun trains epochs 5 and 6 only.
-        var runner = StageRunner(root: Fixtures.scratchDirectory("stage-resume"))
-        runner.showProgress = false
-        runner.stateSaveIntervalSeconds = 0
-        runner.interruptAfterEpoch = 4
-        XCTAssertThrowsError(try run(runner))
-        let dir = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: runner.root).first)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: runner.root + "/" + dir + "/state.safetensors"))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: runner.root + "/" + dir + "/done"))
-        runner.interruptAfterEpoch = nil
+        let (runner, dir) = try interrupted("stage-resume", saveInterval: 0, afterEpoch: 4)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/state.safetensors"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/done"))
         let resumed = try run(runner)
         XCTAssertEqual(resumed.outcome.resumedAfterEpoch, 4)
         XCTAssertEqual(resumed.weights, reference.weights)
@@ -49,17 +43,24 @@ final class StageRunnerTests: XCTestCase {
 
         // Saving at most once an hour: the interrupted run left no state, so the rerun starts
         // over, and still ends the same; a finished stage is then loaded from its cache.
-        var slow = StageRunner(root: Fixtures.scratchDirectory("stage-slow"))
-        slow.showProgress = false
-        slow.stateSaveIntervalSeconds = 3600
-        slow.interruptAfterEpoch = 4
-        XCTAssertThrowsError(try run(slow))
-        let slowDir = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: slow.root).first)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: slow.root + "/" + slowDir + "/state.safetensors"))
-        slow.interruptAfterEpoch = nil
+        let (slow, slowDir) = try interrupted("stage-slow", saveInterval: 3600, afterEpoch: 4)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: slowDir + "/state.safetensors"))
         let restarted = try run(slow)
         XCTAssertEqual(restarted.outcome.resumedAfterEpoch, 0)
         XCTAssertEqual(restarted.weights, reference.weights)
         XCTAssertEqual(try run(slow).weights, reference.weights)
+    }
+
+    /// A runner in a fresh folder whose first run stops after `afterEpoch`; returns it (no
+    /// longer interrupting) and the stage's folder.
+    func interrupted(_ name: String, saveInterval: Double, afterEpoch: Int) throws -> (StageRunner, String) {
+        var runner = StageRunner(root: Fixtures.scratchDirectory(name))
+        runner.showProgress = false
+        runner.stateSaveIntervalSeconds = saveInterval
+        runner.interruptAfterEpoch = afterEpoch
+        XCTAssertThrowsError(try run(runner))
+        let dir = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: runner.root).first)
+        runner.interruptAfterEpoch = nil
+        return (runner, runner.root + "/" + dir)
     }
 }
