@@ -34,12 +34,26 @@ public enum Fixtures {
         }
     }
 
-    /// A fresh empty temporary folder.
+    /// A fresh empty temporary folder, inside this test process's scratch root, which is
+    /// removed when the process exits (set `GALAM_KEEP_TEST_FILES=1` to keep it for a look).
     public static func scratchDirectory(_ name: String = "galam-test") -> String {
-        let dir = NSTemporaryDirectory() + "\(name)-\(UUID().uuidString.prefix(8))"
+        let dir = scratchRoot + "/\(name)-\(UUID().uuidString.prefix(8))"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
+
+    /// One folder per test process for every scratch folder. The end-to-end tests write
+    /// gigabytes of models and resumable state; left behind, a few runs of the suite filled
+    /// the disk.
+    static let scratchRoot: String = {
+        let root = NSTemporaryDirectory() + "galam-tests-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        if ProcessInfo.processInfo.environment["GALAM_KEEP_TEST_FILES"] == nil {
+            // XCTest's runner ends with exit(), which runs atexit handlers.
+            atexit { try? FileManager.default.removeItem(atPath: Fixtures.scratchRoot) }
+        }
+        return root
+    }()
 
     /// Runs a program, returning (exit status, stdout, stderr).
     @discardableResult
