@@ -19,6 +19,14 @@ public struct Deblender: Codable, Equatable, Sendable {
     public var contrast: Double
     public var mode: Mode
     public var minPixels: Int
+    /// A piece must also rise this far above the level at which it splits off (its
+    /// prominence above the saddle), in the data's units; 0 (photutils, SExtractor) = no
+    /// such test. `SourceDetector` sets it from the smoothed sky noise so that noise bumps on a
+    /// galaxy's outskirts are not taken for neighbours.
+    public var minProminence: Float = 0
+
+    // `minProminence` is set per image from its noise, so it is not part of the settings.
+    enum CodingKeys: String, CodingKey { case nlevels, contrast, mode, minPixels }
 
     public init(nlevels: Int = 90, contrast: Double = 1e-6, mode: Mode = .exponential, minPixels: Int = 10) {
         self.nlevels = nlevels
@@ -95,14 +103,20 @@ public struct Deblender: Codable, Equatable, Sendable {
             let comps = ConnectedComponents.label(mask, width: bw, height: bh, minPixels: minPixels)
             if comps.count < 2 { continue }
             var flux = [Double](repeating: 0, count: comps.count + 1)
+            var peak = [Float](repeating: -.infinity, count: comps.count + 1)
             var parent = [Int32](repeating: -1, count: comps.count + 1)
             for q in local {
                 let c = Int(comps.labels[q])
-                if c > 0 { flux[c] += Double(value[q]); if parent[c] < 0 { parent[c] = leaf[q] } }
+                if c > 0 {
+                    flux[c] += Double(value[q]); peak[c] = max(peak[c], value[q])
+                    if parent[c] < 0 { parent[c] = leaf[q] }
+                }
             }
-            // Significant pieces per parent object.
+            // Significant pieces per parent object. A piece that is not prominent enough here
+            // never will be: at higher levels its peak stays and the level rises.
             var pieces: [Int32: [Int]] = [:]
-            for c in 1...comps.count where parent[c] > 0 && flux[c] >= contrast * total {
+            for c in 1...comps.count
+            where parent[c] > 0 && flux[c] >= contrast * total && peak[c] - tf >= minProminence {
                 pieces[parent[c], default: []].append(c)
             }
             var newId = [Int32](repeating: 0, count: comps.count + 1)

@@ -69,6 +69,16 @@ public struct ImageStage: Codable, Equatable, Sendable {
 
     public enum DetectionImages: String, Codable, Sendable, CaseIterable { case grey, greyAndBands = "grey+bands" }
 
+    /// Where a second source makes a blend. `.mask` (default): within the kept region (the
+    /// fitted ellipse × `ellipseScale`), as the authors. `.footprint`: within the central
+    /// galaxy's detection footprint on the whole cutout (the segment of pixels above the
+    /// detection threshold that holds the ellipse's centre), SExtractor's definition of a
+    /// blend, so a neighbour whose light joins the galaxy's is caught even when its centre
+    /// lies outside the mask.
+    public var blendRegion: BlendRegion = .mask
+
+    public enum BlendRegion: String, Codable, Sendable, CaseIterable { case mask, footprint }
+
     public init(threshold: IterativeThreshold = .paper, ellipseScale: Double = 1.5, minContourPoints: Int = 5,
                 edgeDetector: CannyEdges? = nil, detector: SourceDetector = .paper, size: Int = 128, bands: Bands = .gri,
                 detectionNoise: DetectionNoise = .unmasked, premaskedInput: PremaskedInput = .keep) {
@@ -122,12 +132,22 @@ public struct ImageStage: Codable, Equatable, Sendable {
                     found = try detector.detect(Greyscale.convert(masked))
                 case .unmasked:
                     let kept = inside(ellipse, width: grey.width, height: grey.height)
-                    found = try detector.detect(grey, inside: kept)
+                    let cx = min(max(Int(ellipse.centerX.rounded()), 0), grey.width - 1)
+                    let cy = min(max(Int(ellipse.centerY.rounded()), 0), grey.height - 1)
+                    func detect(_ d: SourceDetector, _ g: GreyImage) throws -> SourceDetector.Result {
+                        switch blendRegion {
+                        case .mask: return try d.detect(g, inside: kept)
+                        case .footprint: return try d.detectFootprint(g, containingX: cx, y: cy)
+                        }
+                    }
+                    found = try detect(detector, grey)
                     if detectionImages == .greyAndBands && found.sourceCount == 1 {
                         var bandDetector = detector
                         bandDetector.deblender.contrast = max(detector.deblender.contrast, Self.bandContrast)
-                        for c in 0..<3 where try bandDetector.detect(Self.channel(c, of: image), inside: kept).sourceCount > 1 {
-                            throw ImagingRejection.blended
+                        for c in 0..<3 {
+                            let inBand = try detect(bandDetector, Self.channel(c, of: image))
+                            // The debug panel shows the band's sources: grey found only one.
+                            if inBand.sourceCount > 1 { outcome.sources = inBand.sources; throw ImagingRejection.blended }
                         }
                     }
                 }

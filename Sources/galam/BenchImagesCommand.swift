@@ -16,9 +16,10 @@ struct BenchImagesCommand: ParsableCommand {
         share rejected as blended and the share of isolated galaxies rejected. With --survey DIR \
         (a folder written by `galam simulate`), runs the stage on its cutouts and compares the \
         rejections with truth.csv: the share of cutouts with an overlapping neighbour rejected \
-        as blended and the share without one rejected for any reason, by reason. \
-        --detection-noise, --deblend-mode, --nlevels, --nsigma, --ellipse-scale, --npixels and --canny change the \
-        stage for comparisons (defaults: the stage's own). Pre-processed images (like the \
+        as blended and the share without one rejected for any reason, by reason, and the share \
+        of "blended" that have a planted overlap. --detection-noise, --deblend-mode, --nlevels, \
+        --nsigma, --ellipse-scale, --npixels, --detect-on, --blend-region, --min-prominence and \
+        --canny change the stage for comparisons (defaults: the stage's own). Pre-processed images (like the \
         fixtures) are only cropped and resized, so time raw cutouts.
 
         Examples:
@@ -29,6 +30,8 @@ struct BenchImagesCommand: ParsableCommand {
               --count 0 --survey mock
           galam bench images --count 0 --survey mock --detection-noise masked \\
               --survey-rows rows.csv
+          galam bench images --count 0 --survey mock --blend-region footprint \\
+              --detect-on grey+bands --min-prominence 2
         """)
 
     @Option(help: "Images to time.")
@@ -70,6 +73,12 @@ struct BenchImagesCommand: ParsableCommand {
     @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: grey (the authors) or grey+bands.")
     var detectOn: ImageStage.DetectionImages?
 
+    @Option(name: .customLong("blend-region"), help: "Where a second source makes a blend: mask (the authors) or footprint.")
+    var blendRegion: ImageStage.BlendRegion?
+
+    @Option(name: .customLong("min-prominence"), help: "Smallest rise of a deblended piece above its saddle, in smoothed sky-noise σ (default: the stage's, 0 as photutils).")
+    var minProminence: Double?
+
     @Flag(help: "Run Canny edge detection (30, 90) on the binary image before tracing contours, as the authors' script.")
     var canny = false
 
@@ -88,6 +97,8 @@ struct BenchImagesCommand: ParsableCommand {
         if let nsigma { stage.detector.nSigma = nsigma }
         if canny { stage.edgeDetector = .paper }
         if let detectOn { stage.detectionImages = detectOn }
+        if let blendRegion { stage.blendRegion = blendRegion }
+        if let minProminence { stage.detector.minProminenceSigma = minProminence }
         if let deblendMode {
             guard let m = Deblender.Mode(rawValue: deblendMode) else { throw ValidationError("--deblend-mode must be linear or exponential") }
             stage.detector.deblender.mode = m

@@ -25,6 +25,15 @@ struct PrepareImagesCommand: ParsableCommand {
         output) are only cropped and resized, so they come out unchanged; --premasked remask \
         processes them like raw cutouts.
 
+        Beyond the paper, for fewer blends let through: --blend-region footprint looks for a \
+        second source in the central galaxy's whole detection footprint (SExtractor's \
+        definition of a blend) instead of within the mask only; --detect-on grey+bands also \
+        deblends each colour channel; --min-prominence drops deblended pieces that rise less \
+        than that many σ of sky noise above their saddle. On simulated surveys, footprint + \
+        grey+bands + --npixels 5 catches 86 % of planted overlaps (authors' settings: 56 %) at \
+        7 % of isolated galaxies rejected; adding --min-prominence 2 keeps that at 1 % and \
+        catches 83 % (docs/prepare-images.md).
+
         Outputs in --out: images.npy (uint8, accepted × size × size × channels; channels in \
         R, G, B order of the kept bands: i, r, g), catalog.csv (every input row plus accepted, \
         reject_reason, image_index, premasked) and manifest.json. With --debug-dir, a panel per galaxy: \
@@ -37,6 +46,9 @@ struct PrepareImagesCommand: ParsableCommand {
           galam prepare-images --catalog catalog.csv --images images/ --out prepared/
           galam prepare-images --catalog catalog.csv --images images/ \\
               --out prepared-gr/ --bands gr --debug-dir panels/
+          galam prepare-images --catalog catalog.csv --images images/ \\
+              --out prepared-strict/ --blend-region footprint \\
+              --detect-on grey+bands --min-prominence 2
         """)
 
     @Option(help: "Catalog CSV with a column naming each image file (default: every .jpg in --images).")
@@ -90,6 +102,12 @@ struct PrepareImagesCommand: ParsableCommand {
     @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: 'grey' (the authors) or 'grey+bands' (also each colour channel: catches neighbours of another colour, more isolated galaxies rejected; docs/prepare-images.md).")
     var detectOn = ImageStage.DetectionImages.grey
 
+    @Option(name: .customLong("blend-region"), help: "Where a second source makes a blend: 'mask' (within the kept ellipse, the authors) or 'footprint' (within the central galaxy's detection footprint on the whole cutout, SExtractor's definition; docs/prepare-images.md).")
+    var blendRegion = ImageStage.BlendRegion.mask
+
+    @Option(name: .customLong("min-prominence"), help: "Beyond photutils: a deblended piece must rise this many σ of the smoothed sky noise above its saddle (0: no test, as the authors; docs/prepare-images.md).")
+    var minProminence = 0.0
+
     @Option(help: "Already-masked input: 'keep' (only crop and resize) or 'remask'.")
     var premasked = "keep"
 
@@ -100,10 +118,11 @@ struct PrepareImagesCommand: ParsableCommand {
         guard Bands(rawValue: bands) != nil else { throw ValidationError("--bands must be one of g, r, i, gr, gi, ri, gri") }
         guard ImageStage.DetectionNoise(rawValue: detectionNoise) != nil else { throw ValidationError("--detection-noise must be unmasked or masked") }
         if detectOn != .grey && detectionNoise == "masked" { throw ValidationError("--detect-on grey+bands needs --detection-noise unmasked") }
+        if blendRegion != .mask && detectionNoise == "masked" { throw ValidationError("--blend-region footprint needs --detection-noise unmasked") }
         guard ImageStage.PremaskedInput(rawValue: premasked) != nil else { throw ValidationError("--premasked must be keep or remask") }
         guard size >= 8 else { throw ValidationError("--size must be at least 8") }
-        guard nlevels >= 1, npixels >= 1, boxSize >= 3, ellipseScale > 0, contrast >= 0, contrast <= 1 else {
-            throw ValidationError("--nlevels, --npixels ≥ 1, --box-size ≥ 3, --ellipse-scale > 0, 0 ≤ --contrast ≤ 1")
+        guard nlevels >= 1, npixels >= 1, boxSize >= 3, ellipseScale > 0, contrast >= 0, contrast <= 1, minProminence >= 0 else {
+            throw ValidationError("--nlevels, --npixels ≥ 1, --box-size ≥ 3, --ellipse-scale > 0, 0 ≤ --contrast ≤ 1, --min-prominence ≥ 0")
         }
     }
 
@@ -118,6 +137,8 @@ struct PrepareImagesCommand: ParsableCommand {
             size: size, bands: Bands(rawValue: bands)!,
             detectionNoise: ImageStage.DetectionNoise(rawValue: detectionNoise)!, premaskedInput: ImageStage.PremaskedInput(rawValue: premasked)!)
         job.stage.detectionImages = detectOn
+        job.stage.blendRegion = blendRegion
+        job.stage.detector.minProminenceSigma = minProminence
         job.debugDirectory = debugDir
         job.threads = max(1, threads)
         job.showProgress = !quiet
@@ -130,3 +151,4 @@ struct PrepareImagesCommand: ParsableCommand {
 }
 
 extension ImageStage.DetectionImages: ExpressibleByArgument {}
+extension ImageStage.BlendRegion: ExpressibleByArgument {}

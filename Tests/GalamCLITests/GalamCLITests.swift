@@ -45,6 +45,21 @@ final class GalamCLITests: XCTestCase {
         XCTAssertEqual(shape.trimmingCharacters(in: .whitespacesAndNewlines), "(4, 128, 128, 2)")
         let bad = try Fixtures.run(galam, ["prepare-images", "--images", Fixtures.imagesDirectory, "--out", out, "--bands", "z"])
         XCTAssertNotEqual(bad.status, 0)
+
+        // The stricter blend check re-masks the fixtures and records its settings.
+        let strict = Fixtures.scratchDirectory() + "/strict"
+        let s = try Fixtures.run(galam, ["prepare-images", "--images", Fixtures.imagesDirectory, "--out", strict, "--quiet",
+                                         "--premasked", "remask", "--blend-region", "footprint", "--detect-on", "grey+bands",
+                                         "--min-prominence", "2"])
+        XCTAssertEqual(s.status, 0, s.err)
+        let manifest = try String(contentsOfFile: strict + "/manifest.json", encoding: .utf8)
+        XCTAssertTrue(manifest.contains("\"blendRegion\" : \"footprint\""), manifest)
+        XCTAssertTrue(manifest.contains("\"minProminenceSigma\" : 2"), manifest)
+        for wrong in [["--blend-region", "sideways"], ["--blend-region", "footprint", "--detection-noise", "masked"], ["--min-prominence", "-1"]] {
+            let w = try Fixtures.run(galam, ["prepare-images", "--images", Fixtures.imagesDirectory, "--out", strict + "2"] + wrong)
+            XCTAssertNotEqual(w.status, 0, wrong.joined(separator: " "))
+            XCTAssertTrue(w.err.contains("blend-region") || w.err.contains("min-prominence"), w.err)
+        }
     }
 
     func testExitStatus() throws {
