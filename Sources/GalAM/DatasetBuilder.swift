@@ -125,6 +125,8 @@ public struct DatasetBuilder {
             "labels": labelsPath, "labels_sha256": try Provenance.sha256(ofFile: labelsPath),
             "spectra_directory": spectraDirectory, "images_directory": imagesDirectory,
             "seed": String(seed), "image_size": String(size), "bands": images.bands.rawValue,
+            "blend_check": "region \(images.blendRegion.rawValue), detect on \(images.detectionImages.rawValue), "
+                + "min pixels \(images.detector.minPixels), min prominence \(images.detector.minProminenceSigma) σ",
             "count": String(keep.count), "train": String(counts[.train] ?? 0),
             "validation": String(counts[.validation] ?? 0), "test": String(counts[.test] ?? 0),
             "split": "80 % train, remainder halved into validation and test (seeded shuffle)",

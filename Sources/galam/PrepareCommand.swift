@@ -14,7 +14,10 @@ struct PrepareCommand: ParsableCommand {
         metallicity_mh), a simulation's truth.csv (log_age_lw, mh_lw) or any CSV keyed by \
         spec_file (--age-column, --mh-column) — and keeps galaxies every stage accepted. \
         The split (80 % train, remainder halved into validation and test) comes from a seeded \
-        shuffle and is stored in labels.csv, so every model uses the same split.
+        shuffle and is stored in labels.csv, so every model uses the same split. The image \
+        stage runs with the authors' settings unless the blend-check options ask for the \
+        stricter checks of prepare-images (--blend-region, --detect-on, --min-prominence, \
+        --npixels).
 
         Outputs: spectra.npy, images.npy, labels.csv, catalog.csv (each galaxy's fate), \
         manifest.json.
@@ -36,6 +39,8 @@ struct PrepareCommand: ParsableCommand {
     @Option(help: "Simulation truth.csv to carry into labels.csv for evaluation.") var truth: String?
     @Option(help: "Image size in pixels after resizing.") var size = 128
     @Option(help: "Bands to keep: g, r, i, gr, gi, ri or gri.") var bands = "gri"
+    @Option(help: "Smallest source in connected pixels for blend detection (the authors: 10).") var npixels = 10
+    @OptionGroup var blendCheck: BlendCheckOptions
     @Option(help: "Seed of the split.") var seed: UInt64 = 42
     @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "No progress line.") var quiet = false
@@ -48,6 +53,10 @@ struct PrepareCommand: ParsableCommand {
         job.truthPath = truth
         job.images.size = size
         job.images.bands = b
+        guard npixels >= 1 else { throw ValidationError("--npixels must be ≥ 1") }
+        job.images.detector.minPixels = npixels
+        job.images.detector.deblender.minPixels = npixels
+        blendCheck.apply(to: &job.images)
         job.seed = seed
         job.threads = max(1, threads)
         job.showProgress = !quiet

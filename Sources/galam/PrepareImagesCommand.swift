@@ -99,14 +99,7 @@ struct PrepareImagesCommand: ParsableCommand {
     @Option(name: .customLong("detection-noise"), help: "Background and RMS for blend detection from the 'unmasked' cutout or the 'masked' image.")
     var detectionNoise = "unmasked"
 
-    @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: 'grey' (the authors) or 'grey+bands' (also each colour channel: catches neighbours of another colour, more isolated galaxies rejected; docs/prepare-images.md).")
-    var detectOn = ImageStage.DetectionImages.grey
-
-    @Option(name: .customLong("blend-region"), help: "Where a second source makes a blend: 'mask' (within the kept ellipse, the authors) or 'footprint' (within the central galaxy's detection footprint on the whole cutout, SExtractor's definition; docs/prepare-images.md).")
-    var blendRegion = ImageStage.BlendRegion.mask
-
-    @Option(name: .customLong("min-prominence"), help: "Beyond photutils: a deblended piece must rise this many σ of the smoothed sky noise above its saddle (0: no test, as the authors; docs/prepare-images.md).")
-    var minProminence = 0.0
+    @OptionGroup var blendCheck: BlendCheckOptions
 
     @Option(help: "Already-masked input: 'keep' (only crop and resize) or 'remask'.")
     var premasked = "keep"
@@ -117,12 +110,12 @@ struct PrepareImagesCommand: ParsableCommand {
     func validate() throws {
         guard Bands(rawValue: bands) != nil else { throw ValidationError("--bands must be one of g, r, i, gr, gi, ri, gri") }
         guard ImageStage.DetectionNoise(rawValue: detectionNoise) != nil else { throw ValidationError("--detection-noise must be unmasked or masked") }
-        if detectOn != .grey && detectionNoise == "masked" { throw ValidationError("--detect-on grey+bands needs --detection-noise unmasked") }
-        if blendRegion != .mask && detectionNoise == "masked" { throw ValidationError("--blend-region footprint needs --detection-noise unmasked") }
+        if blendCheck.detectOn != .grey && detectionNoise == "masked" { throw ValidationError("--detect-on grey+bands needs --detection-noise unmasked") }
+        if blendCheck.blendRegion != .mask && detectionNoise == "masked" { throw ValidationError("--blend-region footprint needs --detection-noise unmasked") }
         guard ImageStage.PremaskedInput(rawValue: premasked) != nil else { throw ValidationError("--premasked must be keep or remask") }
         guard size >= 8 else { throw ValidationError("--size must be at least 8") }
-        guard nlevels >= 1, npixels >= 1, boxSize >= 3, ellipseScale > 0, contrast >= 0, contrast <= 1, minProminence >= 0 else {
-            throw ValidationError("--nlevels, --npixels ≥ 1, --box-size ≥ 3, --ellipse-scale > 0, 0 ≤ --contrast ≤ 1, --min-prominence ≥ 0")
+        guard nlevels >= 1, npixels >= 1, boxSize >= 3, ellipseScale > 0, contrast >= 0, contrast <= 1 else {
+            throw ValidationError("--nlevels, --npixels ≥ 1, --box-size ≥ 3, --ellipse-scale > 0, 0 ≤ --contrast ≤ 1")
         }
     }
 
@@ -136,9 +129,7 @@ struct PrepareImagesCommand: ParsableCommand {
                                      minPixels: npixels, deblender: Deblender(nlevels: nlevels, contrast: contrast, minPixels: npixels)),
             size: size, bands: Bands(rawValue: bands)!,
             detectionNoise: ImageStage.DetectionNoise(rawValue: detectionNoise)!, premaskedInput: ImageStage.PremaskedInput(rawValue: premasked)!)
-        job.stage.detectionImages = detectOn
-        job.stage.blendRegion = blendRegion
-        job.stage.detector.minProminenceSigma = minProminence
+        blendCheck.apply(to: &job.stage)
         job.debugDirectory = debugDir
         job.threads = max(1, threads)
         job.showProgress = !quiet
@@ -150,5 +141,3 @@ struct PrepareImagesCommand: ParsableCommand {
     }
 }
 
-extension ImageStage.DetectionImages: ExpressibleByArgument {}
-extension ImageStage.BlendRegion: ExpressibleByArgument {}

@@ -62,6 +62,27 @@ final class GalamCLITests: XCTestCase {
         }
     }
 
+    /// `galam prepare` takes the same blend-check options and records them in its manifest.
+    func testPrepareRecordsItsBlendCheck() throws {
+        let dir = Fixtures.scratchDirectory()
+        let specs = try Fixtures.catalogRows().map { $0["spec_file"]! }
+        try (["spec_file,log_age_yr,metallicity_mh"] + specs.map { "\($0),9.5,0.0" }).joined(separator: "\n")
+            .write(toFile: dir + "/labels.csv", atomically: true, encoding: .utf8)
+        let r = try Fixtures.run(galam, ["prepare", "--catalog", Fixtures.catalogPath, "--spectra", Fixtures.spectraDirectory,
+                                         "--images", Fixtures.imagesDirectory, "--labels", dir + "/labels.csv", "--out", dir + "/data",
+                                         "--quiet", "--blend-region", "footprint", "--detect-on", "grey+bands", "--npixels", "5",
+                                         "--min-prominence", "2"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertTrue(r.out.contains("4 of 4 galaxies kept"), r.out)
+        let manifest = try String(contentsOfFile: dir + "/data/manifest.json", encoding: .utf8)
+        XCTAssertTrue(manifest.contains("region footprint, detect on grey+bands, min pixels 5, min prominence 2.0 σ"), manifest)
+        let bad = try Fixtures.run(galam, ["prepare", "--catalog", Fixtures.catalogPath, "--spectra", Fixtures.spectraDirectory,
+                                           "--images", Fixtures.imagesDirectory, "--labels", dir + "/labels.csv", "--out", dir + "/bad",
+                                           "--min-prominence", "-1"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.err.contains("min-prominence"), bad.err)
+    }
+
     func testExitStatus() throws {
         let dir = Fixtures.scratchDirectory()
         try "spec_file\nspec-missing.fits\n".write(toFile: dir + "/cat.csv", atomically: true, encoding: .utf8)
