@@ -115,7 +115,7 @@ public struct DatasetBuilder {
 
         var rejections: [String: Int] = [:]
         for r in reasons where !r.isEmpty {
-            rejections[r.replacingOccurrences(of: "[-+]?[0-9][0-9.e+-]*", with: "#", options: .regularExpression), default: 0] += 1
+            rejections[StageOutcomes.groupingKey(r), default: 0] += 1
         }
         var counts: [Split: Int] = [:]
         for s in split { counts[s, default: 0] += 1 }

@@ -131,22 +131,13 @@ public struct PrepareImagesJob {
             try out.synchronize()
         }
 
-        var index = 0
         catalog.setColumn("accepted", accepted.map { $0 ? "true" : "false" })
         catalog.setColumn("reject_reason", reasons)
-        catalog.setColumn("image_index", accepted.map { a in
-            guard a else { return "-1" }
-            defer { index += 1 }
-            return String(index)
-        })
+        catalog.setColumn("image_index", StageOutcomes.indexColumn(accepted: accepted))
         catalog.setColumn("premasked", premasked.map { $0 ? "true" : "false" })
         try catalog.write(to: outputDirectory + "/catalog.csv")
 
-        var inputs: [String: String] = [:]
-        if let catalogPath { inputs[catalogPath] = try Provenance.sha256(ofFile: catalogPath) }
-        for p in paths where FileManager.default.fileExists(atPath: p) {
-            inputs[p] = (try? Provenance.sha256(ofFile: p)) ?? "unreadable"
-        }
+        let inputs = try StageOutcomes.inputChecksums(catalogPath: catalogPath, files: paths)
         let manifest = Manifest(
             tool: "galam \(GalAMVersion.string)", created: Provenance.timestamp(),
             parameters: .init(stage: stage, image_column: imageColumn, catalog: catalogPath, images_directory: imagesDirectory),

@@ -69,8 +69,7 @@ public struct PrepareSpectraJob {
                 fileErrors += 1
                 printError("prepare-spectra: \(name): \(o.rejectReason ?? "unknown error")")
             }
-            let key = (o.rejectReason ?? "").replacingOccurrences(of: "[-+]?[0-9][0-9.e+-]*", with: "#", options: .regularExpression)
-            rejections[key, default: 0] += 1
+            rejections[StageOutcomes.groupingKey(o.rejectReason ?? ""), default: 0] += 1
         }
         if fileErrors == paths.count {
             throw SurveyIOError(path: catalog.path, reason: "none of the \(paths.count) spectra could be read")
@@ -82,24 +81,15 @@ public struct PrepareSpectraJob {
         let npyPath = outputDirectory + "/spectra.npy"
         try NPYArray(shape: [accepted.count, gridCount], values: accepted.flatMap { $0 }).write(to: npyPath)
 
-        var index = 0
         catalog.setColumn("accepted", outcomes.map { $0.accepted ? "true" : "false" })
         catalog.setColumn("reject_reason", outcomes.map { $0.rejectReason ?? "" })
-        catalog.setColumn("spectrum_index", outcomes.map { o in
-            guard o.accepted else { return "-1" }
-            defer { index += 1 }
-            return String(index)
-        })
+        catalog.setColumn("spectrum_index", StageOutcomes.indexColumn(accepted: outcomes.map(\.accepted)))
         catalog.setColumn("z_specobj", outcomes.map { $0.object.map { String($0.z) } ?? "" })
         catalog.setColumn("zwarning_specobj", outcomes.map { $0.object.map { String($0.zWarning) } ?? "" })
         catalog.setColumn("snr_r_specobj", outcomes.map { $0.object.map { String($0.snMedianR) } ?? "" })
         try catalog.write(to: outputDirectory + "/catalog.csv")
 
-        var inputs: [String: String] = [:]
-        if let catalogPath { inputs[catalogPath] = try Provenance.sha256(ofFile: catalogPath) }
-        for p in paths where FileManager.default.fileExists(atPath: p) {
-            inputs[p] = (try? Provenance.sha256(ofFile: p)) ?? "unreadable"
-        }
+        let inputs = try StageOutcomes.inputChecksums(catalogPath: catalogPath, files: paths)
         let manifest = Manifest(
             tool: "galam \(GalAMVersion.string)", created: Provenance.timestamp(),
             parameters: .init(cuts: stage.cuts, preprocessing: stage.preprocessing, spec_column: specColumn,

@@ -52,3 +52,24 @@ final class CatalogTests: XCTestCase {
                        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 }
+
+final class StageOutcomesTests: XCTestCase {
+    func testIndexColumnCountsAcceptedRowsInOrder() {
+        XCTAssertEqual(StageOutcomes.indexColumn(accepted: [false, true, true, false, true]), ["-1", "0", "1", "-1", "2"])
+        XCTAssertEqual(StageOutcomes.indexColumn(accepted: []), [])
+    }
+
+    func testGroupingKeyReplacesNumbers() {
+        XCTAssertEqual(StageOutcomes.groupingKey("S/N 3.2 < 5"), StageOutcomes.groupingKey("S/N 4.75 < 5"))
+        XCTAssertEqual(StageOutcomes.groupingKey("z = -1.5e-3 outside"), "z = # outside")
+        XCTAssertEqual(StageOutcomes.groupingKey("blended"), "blended")
+    }
+
+    func testInputChecksumsSkipMissingFiles() throws {
+        let dir = Fixtures.scratchDirectory()
+        try "abc".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        let sums = try StageOutcomes.inputChecksums(catalogPath: nil, files: [dir + "/a.txt", dir + "/missing.txt"])
+        // SHA-256("abc"), FIPS 180-2 Appendix B.1.
+        XCTAssertEqual(sums, [dir + "/a.txt": "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"])
+    }
+}
