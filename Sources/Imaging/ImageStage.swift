@@ -131,14 +131,16 @@ public struct ImageStage: Codable, Equatable, Sendable {
                 case .masked:
                     found = try detector.detect(Greyscale.convert(masked))
                 case .unmasked:
-                    let kept = inside(ellipse, width: grey.width, height: grey.height)
-                    let cx = min(max(Int(ellipse.centerX.rounded()), 0), grey.width - 1)
-                    let cy = min(max(Int(ellipse.centerY.rounded()), 0), grey.height - 1)
-                    func detect(_ d: SourceDetector, _ g: GreyImage) throws -> SourceDetector.Result {
-                        switch blendRegion {
-                        case .mask: return try d.detect(g, inside: kept)
-                        case .footprint: return try d.detectFootprint(g, containingX: cx, y: cy)
-                        }
+                    // Where to look, set up once for grey and the bands.
+                    let detect: (SourceDetector, GreyImage) throws -> SourceDetector.Result
+                    switch blendRegion {
+                    case .mask:
+                        let kept = inside(ellipse, width: grey.width, height: grey.height)
+                        detect = { try $0.detect($1, inside: kept) }
+                    case .footprint:
+                        let cx = min(max(Int(ellipse.centerX.rounded()), 0), grey.width - 1)
+                        let cy = min(max(Int(ellipse.centerY.rounded()), 0), grey.height - 1)
+                        detect = { try $0.detectFootprint($1, containingX: cx, y: cy) }
                     }
                     found = try detect(detector, grey)
                     if detectionImages == .greyAndBands && found.sourceCount == 1 {

@@ -101,7 +101,8 @@ public struct SourceDetector: Codable, Equatable, Sendable {
 
     /// Detects and deblends. Throws `DeblendingError` when deblending fails.
     public func detect(_ image: GreyImage) throws -> Result {
-        try deblended(detectWithoutDeblending(image))
+        let found = detectWithoutDeblending(image)
+        return try deblended(found, skyNoise: skyNoise(found, inside: nil))
     }
 
     /// Detects and deblends within a mask, with the background and its RMS estimated on the
@@ -111,7 +112,7 @@ public struct SourceDetector: Codable, Equatable, Sendable {
     public func detect(_ image: GreyImage, inside: [Bool]) throws -> Result {
         precondition(inside.count == image.count)
         let found = detectWithoutDeblending(image, maps: background.estimate(image), inside: inside)
-        return try deblended(found, inside: inside)
+        return try deblended(found, skyNoise: skyNoise(found, inside: inside))
     }
 
     /// Detects on the whole image and deblends only the detection footprint (segment) that
@@ -125,20 +126,21 @@ public struct SourceDetector: Codable, Equatable, Sendable {
         let only = LabelMap(width: image.width, height: image.height,
                             labels: found.segmentation.labels.map { label != 0 && $0 == label ? 1 : 0 },
                             count: label == 0 ? 0 : 1)
-        let noise = minProminenceSigma > 0
-            ? Self.smoothedSkyNoise(found.smoothed, segmentation: found.segmentation, inside: nil) : 0
-        return try deblended((only, found.smoothed), skyNoise: noise)
+        // Sky = outside every segment, not only outside the kept one.
+        return try deblended((only, found.smoothed), skyNoise: skyNoise(found, inside: nil))
     }
 
-    /// Deblends `found`; the sky noise for `minProminenceSigma` is measured on it unless given.
-    func deblended(_ found: (segmentation: LabelMap, smoothed: GreyImage), inside: [Bool]? = nil,
-                   skyNoise: Float? = nil) throws -> Result {
+    /// The smoothed sky noise the prominence test needs; 0 (not measured) without that test.
+    func skyNoise(_ found: (segmentation: LabelMap, smoothed: GreyImage), inside: [Bool]?) -> Float {
+        minProminenceSigma > 0 ? Self.smoothedSkyNoise(found.smoothed, segmentation: found.segmentation, inside: inside) : 0
+    }
+
+    /// Deblends `found`, with pieces required to rise `minProminenceSigma` × `skyNoise` above
+    /// their saddle.
+    func deblended(_ found: (segmentation: LabelMap, smoothed: GreyImage), skyNoise: Float) throws -> Result {
         var deblender = self.deblender
         deblender.minPixels = minPixels
-        if minProminenceSigma > 0 {
-            let noise = skyNoise ?? Self.smoothedSkyNoise(found.smoothed, segmentation: found.segmentation, inside: inside)
-            deblender.minProminence = Float(minProminenceSigma) * noise
-        }
+        deblender.minProminence = Float(minProminenceSigma) * skyNoise
         let sources = try deblender.deblend(found.smoothed, found.segmentation)
         return Result(detected: found.segmentation, sources: sources, smoothed: found.smoothed)
     }

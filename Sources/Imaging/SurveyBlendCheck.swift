@@ -35,14 +35,16 @@ public struct SurveyBlendCheck {
 
         public var overlaps: [Row] { rows.filter(\.overlappingNeighbour) }
         public var isolated: [Row] { rows.filter { !$0.overlappingNeighbour } }
-        public var overlapsBlended: Int { overlaps.filter { $0.rejectReason == ImagingRejection.blended.reason }.count }
+        public var overlapsBlended: Int { Self.blendedCount(overlaps) }
         public var isolatedRejected: Int { isolated.filter { $0.rejectReason != nil }.count }
         /// Share of cutouts with a planted overlap rejected as "blended".
         public var overlapBlendedShare: Double { Double(overlapsBlended) / Double(max(1, overlaps.count)) }
         /// Share of cutouts without an overlapping neighbour rejected for any reason.
         public var isolatedRejectedShare: Double { Double(isolatedRejected) / Double(max(1, isolated.count)) }
-        /// Cutouts rejected as "blended" for any reason.
-        public var blended: Int { rows.filter { $0.rejectReason == ImagingRejection.blended.reason }.count }
+        /// Cutouts rejected as "blended", with a planted overlap or without.
+        public var blended: Int { Self.blendedCount(rows) }
+        /// How many of `rows` were rejected as "blended".
+        public static func blendedCount(_ rows: [Row]) -> Int { rows.filter { $0.rejectReason == ImagingRejection.blended.reason }.count }
         /// Share of the cutouts rejected as "blended" that have a planted overlap (the paper's
         /// check: 91 of 100 rejected images were blends by eye).
         public var blendedPrecision: Double { Double(overlapsBlended) / Double(max(1, blended)) }
@@ -74,11 +76,10 @@ public struct SurveyBlendCheck {
             var s = "planted overlaps rejected as blended: " + share(overlapsBlended, o.count) + "\n"
             s += "  outcomes: " + Self.outcomes(o) + "\n"
             if let split = overlapsByMask {
-                func blended(_ r: [Row]) -> Int { r.filter { $0.rejectReason == ImagingRejection.blended.reason }.count }
                 s += String(format: "  neighbour centre inside the kept region (fitted ellipse × %.2g): ", ellipseScale)
-                    + share(blended(split.inside), split.inside.count) + " blended\n"
+                    + share(Self.blendedCount(split.inside), split.inside.count) + " blended\n"
                 s += "  neighbour centre outside it (masked away before detection): "
-                    + share(blended(split.outside), split.outside.count) + " blended\n"
+                    + share(Self.blendedCount(split.outside), split.outside.count) + " blended\n"
             }
             s += "rejected as blended that have a planted overlap: " + share(overlapsBlended, blended)
                 + " (the paper's visual check: 91 of 100)\n"

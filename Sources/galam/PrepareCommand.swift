@@ -54,8 +54,7 @@ struct PrepareCommand: ParsableCommand {
         job.images.size = size
         job.images.bands = b
         guard npixels >= 1 else { throw ValidationError("--npixels must be ≥ 1") }
-        job.images.detector.minPixels = npixels
-        job.images.detector.deblender.minPixels = npixels
+        job.images.detector.minPixels = npixels   // the deblender takes its minimum from the detector
         blendCheck.apply(to: &job.images)
         job.seed = seed
         job.threads = max(1, threads)
