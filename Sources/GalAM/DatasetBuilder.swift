@@ -12,8 +12,8 @@ public struct DatasetBuilder {
     /// CSV with one row per galaxy: from `fit-labels`, `truth.csv`, or the catalog itself.
     public var labelsPath: String
     public var outputDirectory: String
-    public var specColumn = "spec_file"
-    public var imageColumn = "image_file"
+    public var specColumn = ColumnName.specFile
+    public var imageColumn = ColumnName.imageFile
     /// Label columns; nil picks the first present of the known names.
     public var ageColumn: String?
     public var metallicityColumn: String?
@@ -59,79 +59,103 @@ public struct DatasetBuilder {
         return out
     }
 
+    /// One galaxy through both stages, with its labels.
+    struct Outcome: StageOutcome {
+        var spectrum: SpectrumOutcome
+        var image: ImageOutcome
+        var labels: (age: Double, mh: Double)?
+        var specFile: String
+
+        var fate: Fate {
+            let fileError = spectrum.fileError || image.fileError
+            if let r = spectrum.fate.rejectReason { return Fate(rejectReason: "spectrum: " + r, fileError: fileError) }
+            if let r = image.fate.rejectReason { return Fate(rejectReason: "image: " + r, fileError: fileError) }
+            if labels == nil { return Fate(rejectReason: "labels: no finite label for \(specFile)") }
+            return .accepted
+        }
+    }
+
+    struct Parameters: Encodable {
+        var catalog: String
+        var labels: String
+        var truth: String?
+        var spectra_directory: String
+        var images_directory: String
+        var age_column: String?
+        var mh_column: String?
+        var seed: UInt64
+    }
+    struct Details: Encodable {
+        var preprocessing: PreprocessingContract
+        var split = "80 % train, remainder halved into validation and test (seeded shuffle)"
+    }
+
     public func run() throws -> Summary {
+        let contract = PreprocessingContract(spectra: spectra, images: images)
+        try contract.validate()
         var catalog = try Catalog(contentsOf: catalogPath)
         let specs = try catalog.column(specColumn), imgs = try catalog.column(imageColumn)
-        guard !specs.isEmpty else { throw SurveyIOError(path: catalogPath, reason: "no galaxies") }
         let labels = try readLabels()
         var truth: [String: (Double, Double)] = [:]
         if let truthPath {
             let t = try Catalog(contentsOf: truthPath)
-            for (k, (a, m)) in zip(try t.column(specColumn), zip(try t.column("log_age_lw"), try t.column("mh_lw"))) {
+            for (k, (a, m)) in zip(try t.column(specColumn), zip(try t.column(.truthAgeLW), try t.column(.truthMHLW))) {
                 if let a = Double(a), let m = Double(m) { truth[k] = (a, m) }
             }
         }
         let n = specs.count
-        let progress = ProgressReporter(label: "prepare", total: n, enabled: showProgress)
-        let slots = ParallelWork.map(count: n, threads: threads, progress: progress) { i in
-            (spectra.process(path: spectraDirectory + "/" + specs[i]), images.process(path: imagesDirectory + "/" + imgs[i]))
+        let size = images.size, channels = images.bands.channels.count, gridCount = spectra.preprocessing.grid.count
+        let specPath = outputDirectory + "/spectra.npy", imagePath = outputDirectory + "/images.npy"
+        let specNPY = try NPYStreamWriter<Float>(path: specPath, rowShape: [gridCount], maxRows: n)
+        let imageNPY = try NPYStreamWriter<UInt8>(path: imagePath, rowShape: [size, size, channels], maxRows: n)
+        // Per kept galaxy, in catalog order: its row, its labels and what the spectrum said.
+        var kept: [(row: Int, labels: (age: Double, mh: Double), object: SpecObject?)] = []
+        let job = CatalogJob(name: "prepare", inputs: "galaxies' files", threads: threads, showProgress: showProgress)
+        let fates = try job.run(count: n, source: catalogPath, label: { specs[$0] }, process: { i in
+            Outcome(spectrum: spectra.process(path: spectraDirectory + "/" + specs[i]), image: images.process(path: imagesDirectory + "/" + imgs[i]),
+                    labels: labels[specs[i]], specFile: specs[i])
+        }) { rows, outcomes in
+            for (i, o) in zip(rows, outcomes) where o.fate.isAccepted {
+                try specNPY.append(row: o.spectrum.vector!)
+                try imageNPY.append(row: o.image.output!)
+                kept.append((i, o.labels!, o.spectrum.object))
+            }
         }
-        // Fates, in catalog order; a galaxy needs a spectrum, an image and finite labels.
-        var reasons = [String](repeating: "", count: n)
-        var keep: [Int] = []
-        for i in 0..<n {
-            let (s, im) = slots[i]
-            if let r = s.rejectReason { reasons[i] = "spectrum: " + r } else if let r = im.rejectReason {
-                reasons[i] = "image: " + r
-            } else if labels[specs[i]] == nil { reasons[i] = "labels: no finite label for \(specs[i])" } else { keep.append(i) }
-            if (s.fileError || im.fileError) { printError("prepare: \(specs[i]): \(reasons[i])") }
-        }
-        guard !keep.isEmpty else { throw SurveyIOError(path: catalogPath, reason: "no galaxy passed every stage") }
-        let split = Split.assign(count: keep.count, seed: seed)
+        guard !kept.isEmpty else { throw SurveyIOError(path: catalogPath, reason: "no galaxy passed every stage") }
+        try specNPY.finish()
+        try imageNPY.finish()
 
-        let size = images.size, channels = images.bands.channels.count
-        var spec = [Float](), img = [UInt8]()
-        spec.reserveCapacity(keep.count * spectra.preprocessing.grid.count)
-        img.reserveCapacity(keep.count * size * size * channels)
-        var rows: [[String]] = []
-        for (k, i) in keep.enumerated() {
-            let (s, im) = slots[i]
-            spec += s.vector!
-            img += im.output!
-            let l = labels[specs[i]]!
-            let t = truth[specs[i]]
-            rows.append([String(k), specs[i], imgs[i], String(l.age), String(l.mh), String(s.object?.snMedianR ?? .nan),
-                         String(s.object?.z ?? .nan), split[k].rawValue, t.map { String($0.0) } ?? "", t.map { String($0.1) } ?? ""])
+        let split = Split.assign(count: kept.count, seed: seed)
+        let rows: [[String]] = kept.enumerated().map { k, g in
+            let t = truth[specs[g.row]]
+            return [String(k), specs[g.row], imgs[g.row], String(g.labels.age), String(g.labels.mh), String(g.object?.snMedianR ?? .nan),
+                    String(g.object?.z ?? .nan), split[k].rawValue, t.map { String($0.0) } ?? "", t.map { String($0.1) } ?? ""]
         }
-        try NPYArray(shape: [keep.count, spectra.preprocessing.grid.count], values: spec).write(to: outputDirectory + "/spectra.npy")
-        try NPYArray(shape: [keep.count, size, size, channels], values: img).write(to: outputDirectory + "/images.npy")
         try Catalog(columns: LabeledDataset.labelColumns, rows: rows).write(to: outputDirectory + "/labels.csv")
-        catalog.setColumn("accepted", reasons.map { $0.isEmpty ? "true" : "false" })
-        catalog.setColumn("reject_reason", reasons)
-        var index = [String](repeating: "-1", count: n)
-        for (k, i) in keep.enumerated() { index[i] = String(k) }
-        catalog.setColumn("dataset_index", index)
+        fates.annotate(&catalog, index: .datasetIndex)
         try catalog.write(to: outputDirectory + "/catalog.csv")
 
-        var rejections: [String: Int] = [:]
-        for r in reasons where !r.isEmpty {
-            rejections[StageOutcomes.groupingKey(r), default: 0] += 1
-        }
         var counts: [Split: Int] = [:]
         for s in split { counts[s, default: 0] += 1 }
-        let manifest: [String: String] = [
-            "tool": "galam \(GalAMVersion.string)", "stage": "prepare", "created": Provenance.timestamp(),
-            "catalog": catalogPath, "catalog_sha256": try Provenance.sha256(ofFile: catalogPath),
-            "labels": labelsPath, "labels_sha256": try Provenance.sha256(ofFile: labelsPath),
-            "spectra_directory": spectraDirectory, "images_directory": imagesDirectory,
-            "seed": String(seed), "image_size": String(size), "bands": images.bands.rawValue,
-            "blend_check": "region \(images.blendRegion.rawValue), detect on \(images.detectionImages.rawValue), "
-                + "min pixels \(images.detector.minPixels), min prominence \(images.detector.minProminenceSigma) σ",
-            "count": String(keep.count), "train": String(counts[.train] ?? 0),
-            "validation": String(counts[.validation] ?? 0), "test": String(counts[.test] ?? 0),
-            "split": "80 % train, remainder halved into validation and test (seeded shuffle)",
-        ]
-        try Provenance.writeJSON(manifest, to: outputDirectory + "/manifest.json")
-        return Summary(total: n, accepted: keep.count, counts: counts, rejections: rejections, seconds: progress.elapsedSeconds)
+        var manifestCounts = StageManifest<Parameters, Details>.counts(fates)
+        for s in Split.allCases { manifestCounts[s.rawValue] = counts[s] ?? 0 }
+        var inputFiles: [String] = specs.map { spectraDirectory + "/" + $0 }
+        inputFiles += imgs.map { imagesDirectory + "/" + $0 }
+        inputFiles += [labelsPath] + (truthPath.map { [$0] } ?? [])
+        try StageManifest(
+            stage: "prepare",
+            parameters: Parameters(catalog: catalogPath, labels: labelsPath, truth: truthPath, spectra_directory: spectraDirectory,
+                                   images_directory: imagesDirectory, age_column: ageColumn, mh_column: metallicityColumn, seed: seed),
+            details: Details(preprocessing: contract), counts: manifestCounts,
+            outputs: ["spectra.npy": "float32 [\(kept.count), \(gridCount)]", "images.npy": "uint8 [\(kept.count), \(size), \(size), \(channels)]",
+                      "labels.csv": "one row per galaxy in array order, with its split", "catalog.csv": "every input row with accepted, reject_reason, dataset_index"],
+            inputs: try CatalogJob.inputChecksums(catalogPath: catalogPath, files: inputFiles)).write(to: outputDirectory + "/manifest.json")
+        return Summary(total: n, accepted: kept.count, counts: counts, rejections: fates.rejections, seconds: fates.seconds)
     }
+}
+
+/// The simulation truth `prepare --truth` carries into `labels.csv` (see MockSurvey's truth.csv).
+extension ColumnName {
+    static let truthAgeLW = ColumnName("log_age_lw")
+    static let truthMHLW = ColumnName("mh_lw")
 }

@@ -13,6 +13,9 @@ public struct PaperPipeline {
     public var modelDirectory: String
     public var config: TrainingConfig
     public var showProgress = true
+    /// Keep each finished stage's resumable optimiser state (`state.safetensors`); by default
+    /// a finished stage keeps only its best weights and history.
+    public var keepState = false
 
     public init(data: LabeledDataset, modelDirectory: String, config: TrainingConfig) {
         self.data = data
@@ -26,150 +29,100 @@ public struct PaperPipeline {
         public var predictionsPath: String
     }
 
-    /// Model description written to `model.json`; `predict` rebuilds the networks from it.
-    public struct ModelInfo: Codable {
-        public var tool: String
-        public var imageSize: Int
-        public var channels: Int
-        public var bands: String
-        public var spectrumLength: Int
-        public var scaler: LabelScaler
-        public var config: TrainingConfig
-        /// Stage name → checkpoint path relative to the model folder.
-        public var checkpoints: [String: String]
-        public var dataset: String
-    }
-
     public func run() throws -> Result {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: modelDirectory, withIntermediateDirectories: true)
-        let runner = { () -> StageRunner in var r = StageRunner(root: modelDirectory + "/stages"); r.showProgress = showProgress; return r }()
+        try FileManager.default.createDirectory(atPath: modelDirectory, withIntermediateDirectories: true)
+        var runner = StageRunner(root: modelDirectory + "/stages")
+        runner.showProgress = showProgress
+        runner.keepState = keepState
+        let contract = try data.preprocessing()
+        try PaperModel.checkImageSize(data.imageSize)
         let tr = data.indices(.train), va = data.indices(.validation)
         let all = Array(0..<data.count)
         let scaler = LabelScaler(fitting: data.targets)
         func targets(_ rows: [Int]) -> [Float] { rows.flatMap { scaler.scale(data.targets[$0]).map(Float.init) } }
-        func rows(_ a: [Float], _ width: Int, _ r: [Int]) -> [Float] { r.flatMap { a[($0 * width)..<(($0 + 1) * width)] } }
+        func rows(_ a: [Float], _ r: [Int]) -> [Float] {
+            let width = a.count / max(data.count, 1)
+            return r.flatMap { a[($0 * width)..<(($0 + 1) * width)] }
+        }
+        func datasets(_ inputs: [[Float]], _ y: ([Int]) -> [Float]) -> (Dataset, Dataset) {
+            (Dataset(inputs: inputs.map { rows($0, tr) }, targets: y(tr), count: tr.count),
+             Dataset(inputs: inputs.map { rows($0, va) }, targets: y(va), count: va.count))
+        }
         let datasetKey = try Provenance.sha256(ofFile: data.directory + "/labels.csv") + (try Provenance.sha256(ofFile: data.directory + "/images.npy"))
             + (try Provenance.sha256(ofFile: data.directory + "/spectra.npy"))
-        let size = data.imageSize, ch = data.channels, len = data.spectrumLength
+        let size = data.imageSize, ch = data.channels, len = data.spectrumLength, width = PaperModel.featureWidth
         Conv.defaultAlgorithm = ConvAlgorithm(rawValue: config.convAlgorithm(imageSize: size)) ?? .direct
         var result = Result(predictionsPath: modelDirectory + "/predictions.csv")
         var checkpoints: [String: String] = [:]
 
-        func stage(_ name: String, _ label: String, key: [String], lrName: String, make: () -> Network,
-                   train: Dataset, validation: Dataset) throws -> Network {
-            let rates = config.learningRateGrid ?? [config.learningRate(lrName)]
+        /// Trains `stage` at each learning rate of the grid and keeps the best by validation loss.
+        func train(_ stage: PaperModel.Stage, key: [String], make: () -> Network, _ sets: (Dataset, Dataset)) throws -> Network {
+            let rates = config.learningRateGrid ?? [config.learningRate(stage.learningRateKey)]
             var best: (Network, StageRunner.Outcome)?
             for lr in rates {
-                let (m, o) = try runner.run(name: name, label: rates.count > 1 ? "\(label) lr \(lr)" : label, key: [datasetKey] + key,
-                                            makeModel: make, train: train, validation: validation, epochs: config.epochs,
-                                            learningRate: lr, batchSize: config.batchSize, seed: config.seed)
+                let (m, o) = try runner.run(name: stage.key, label: rates.count > 1 ? "\(stage.label) lr \(lr)" : stage.label,
+                                            key: [datasetKey] + key, makeModel: make, train: sets.0, validation: sets.1,
+                                            epochs: config.epochs, learningRate: lr, batchSize: config.batchSize, seed: config.seed)
                 if best == nil || o.bestValidation < best!.1.bestValidation { best = (m, o) }
             }
-            result.histories.append((label, best!.1.history, best!.1.learningRate))
-            checkpoints[name] = String(best!.1.directory.dropFirst(modelDirectory.count + 1)) + "/best.safetensors"
+            result.histories.append((stage.label, best!.1.history, best!.1.learningRate))
+            checkpoints[stage.key] = String(best!.1.directory.dropFirst(modelDirectory.count + 1)) + "/best.safetensors"
             return best!.0
         }
 
         // M1: spectra → labels; its 1024-d features become M2's targets.
         let spectraAll = data.spectra(all)
-        let m1 = try stage("m1", "M1 (spectra)", key: ["m1", "\(len)"], lrName: "m1",
-                           make: { PaperNetworks.m1(length: len, seed: config.seed) },
-                           train: Dataset(inputs: [rows(spectraAll, len, tr)], targets: targets(tr), count: tr.count),
-                           validation: Dataset(inputs: [rows(spectraAll, len, va)], targets: targets(va), count: va.count))
-        let f1 = Self.normalisedFeatures(infer(m1, inputs: [spectraAll], count: data.count, layer: "features"), width: 1024)
+        let m1 = try train(.m1, key: ["m1", "\(len)"], make: { PaperNetworks.m1(length: len, seed: config.seed) },
+                           datasets([spectraAll], targets))
+        let f1 = PaperModel.spectralFeatures(m1: m1, spectra: spectraAll, count: data.count)
         let m1Pred = infer(m1, inputs: [spectraAll], count: data.count)
 
         // M2: images → M1's features (simulated spectral features).
         let imagesAll = data.images(all)
-        let px = size * size * ch
-        let m2 = try stage("m2", "M2 (images → spectral features)", key: ["m2", "\(size)", "\(ch)", checkpoints["m1"]!], lrName: "m2",
-                           make: { PaperNetworks.m2(size: size, channels: ch, seed: config.seed) },
-                           train: Dataset(inputs: [rows(imagesAll, px, tr)], targets: rows(f1, 1024, tr), count: tr.count),
-                           validation: Dataset(inputs: [rows(imagesAll, px, va)], targets: rows(f1, 1024, va), count: va.count))
-        let f2 = infer(m2, inputs: [imagesAll], count: data.count).map { $0 < config.simulatedFeatureFloor ? 0 : $0 }
+        let m2 = try train(.m2, key: ["m2", "\(size)", "\(ch)", checkpoints["m1"]!],
+                           make: { PaperNetworks.m2(size: size, channels: ch, seed: config.seed) }, datasets([imagesAll]) { rows(f1, $0) })
+        let f2 = PaperModel.simulatedFeatures(m2: m2, images: imagesAll, count: data.count, floor: config.simulatedFeatureFloor)
 
         // M3: images → labels; its features are I.
-        let m3 = try stage("m3", "M3 (images)", key: ["m3", "\(size)", "\(ch)"], lrName: "m3",
-                           make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed) },
-                           train: Dataset(inputs: [rows(imagesAll, px, tr)], targets: targets(tr), count: tr.count),
-                           validation: Dataset(inputs: [rows(imagesAll, px, va)], targets: targets(va), count: va.count))
-        let f3 = Self.normalisedFeatures(infer(m3, inputs: [imagesAll], count: data.count, layer: "features"), width: 1024)
+        let m3 = try train(.m3, key: ["m3", "\(size)", "\(ch)"], make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed) },
+                           datasets([imagesAll], targets))
+        let f3 = PaperModel.imageFeatures(m3: m3, images: imagesAll, count: data.count)
         let m3Pred = infer(m3, inputs: [imagesAll], count: data.count)
 
-        // M4 in each fusion mode, and the with-real-spectra ablation (S = M1's features).
-        var m4Preds: [(String, [Float])] = []
-        for (i, fusion) in config.fusions.enumerated() {
-            let keyS = [checkpoints["m2"]!, checkpoints["m3"]!]
-            let (p, extra) = try trainM4(fusion: fusion, s: f2, i: f3, name: "m4-\(fusion.rawValue)", label: "M4 (\(fusion.rawValue) fusion)",
-                                         key: keyS, stage: stage, targets: targets, tr: tr, va: va)
-            checkpoints.merge(extra) { $1 }
-            m4Preds.append(("multimodal_\(fusion.rawValue)", p))
-            if i == 0 {
-                let keyR = [checkpoints["m1"]!, checkpoints["m3"]!]
-                let (r, extraR) = try trainM4(fusion: fusion, s: f1, i: f3, name: "m4-real-\(fusion.rawValue)",
-                                              label: "M4 with real spectra (\(fusion.rawValue))", key: keyR, stage: stage,
-                                              targets: targets, tr: tr, va: va)
-                checkpoints.merge(extraR) { $1 }
-                m4Preds.append(("with_real_spectra", r))
+        // M4 in each fusion mode, and (for the first) the with-real-spectra ablation: S = M1's features.
+        var m4Preds: [(PaperModel.Name, [Float])] = []
+        for (n, fusion) in config.fusions.enumerated() {
+            for real in n == 0 ? [false, true] : [false] {
+                let stage = PaperModel.Stage.m4(fusion, realSpectra: real)
+                let head = FusionHead(fusion: fusion, epsilon: config.layerNormEpsilon, seed: config.seed)
+                if let block = head.frozenBlock {
+                    // Saved so predict applies the same untrained block.
+                    let blockStage = PaperModel.Stage.frozenFusionBlock(realSpectra: real)
+                    let rel = "stages/\(blockStage.key).safetensors"
+                    try AtomicFile.produce(modelDirectory + "/" + rel) { try Checkpoint.save(block, to: URL(fileURLWithPath: $0)) }
+                    checkpoints[blockStage.key] = rel
+                }
+                let inputs = head.inputs(s: real ? f1 : f2, i: f3, count: data.count)
+                let upstream = real ? [checkpoints["m1"]!, checkpoints["m3"]!] : [checkpoints["m2"]!, checkpoints["m3"]!]
+                let m4 = try train(stage, key: upstream + [stage.key, "\(config.layerNormEpsilon)"], make: { head.network },
+                                   datasets(inputs, targets))
+                m4Preds.append((real ? .withRealSpectra : .multimodal(fusion), infer(m4, inputs: inputs, count: data.count)))
             }
         }
 
         // Predictions for every galaxy, inverse-scaled, beside the labels.
-        let models: [(String, [Float])] = m4Preds + [("image_only", m3Pred), ("spectra_only", m1Pred)]
+        let models = m4Preds + [(.imageOnly, m3Pred), (.spectraOnly, m1Pred)]
         try Predictions.write(data: data, scaler: scaler, models: models, to: result.predictionsPath)
-        try Self.saveFeatures(f1, f2, data: data, to: modelDirectory)
+        // M1's (real) and M2's (simulated) spectral features, for the R² analysis and figures.
+        try NPYArray(shape: [data.count, width], values: f1).write(to: modelDirectory + "/features_m1.npy")
+        try NPYArray(shape: [data.count, width], values: f2).write(to: modelDirectory + "/features_m2.npy")
         let info = ModelInfo(tool: "galam \(GalAMVersion.string)", imageSize: size, channels: ch,
-                             bands: data.bands, spectrumLength: len, scaler: scaler, config: config,
-                             checkpoints: checkpoints, dataset: data.directory)
+                             bands: contract.images.bands.rawValue, spectrumLength: len, scaler: scaler, config: config,
+                             checkpoints: checkpoints, dataset: data.directory, preprocessing: contract)
         try Provenance.writeJSON(info, to: modelDirectory + "/model.json")
         try Provenance.writeJSON(result.histories.map { StageHistory(stage: $0.name, learningRate: $0.learningRate, epochs: $0.history) },
                                  to: modelDirectory + "/training.json")
         return result
-    }
-
-    /// M4 on (S, I) in one fusion mode; returns scaled predictions for every galaxy and the
-    /// extra checkpoints it wrote (the frozen fusion block).
-    func trainM4(fusion: TrainingConfig.Fusion, s: [Float], i: [Float], name: String, label: String, key: [String],
-                 stage: (String, String, [String], String, () -> Network, Dataset, Dataset) throws -> Network,
-                 targets: ([Int]) -> [Float], tr: [Int], va: [Int]) throws -> ([Float], [String: String]) {
-        func rows(_ a: [Float], _ r: [Int]) -> [Float] { r.flatMap { a[($0 * 1024)..<(($0 + 1) * 1024)] } }
-        let eps = config.layerNormEpsilon, seed = config.seed
-        switch fusion {
-        case .learned:
-            let m = try stage(name, label, key + [name, "\(eps)"], "m4", { PaperNetworks.m4(trainFusion: true, epsilon: eps, seed: seed) },
-                              Dataset(inputs: [rows(s, tr), rows(i, tr)], targets: targets(tr), count: tr.count),
-                              Dataset(inputs: [rows(s, va), rows(i, va)], targets: targets(va), count: va.count))
-            return (infer(m, inputs: [s, i], count: data.count), [:])
-        case .frozen:
-            // The authors' flow: the untrained fusion applied once, per-sample min–max, then
-            // only the regressor learns. The fusion block is saved so predict reuses it.
-            let fusionBlock = FrozenFusion.make(epsilon: eps, seed: seed)
-            let fusedPath = modelDirectory + "/stages/\(name)-fusion.safetensors"
-            try AtomicFile.produce(fusedPath) { try Checkpoint.save(fusionBlock, to: URL(fileURLWithPath: $0)) }
-            let fused = Self.normalisedFeatures(infer(fusionBlock, inputs: [s, i], count: data.count), width: 1024)
-            let m = try stage(name, label, key + [name, "\(eps)"], "m4", { PaperNetworks.m4Regressor(seed: seed) },
-                              Dataset(inputs: [rows(fused, tr)], targets: targets(tr), count: tr.count),
-                              Dataset(inputs: [rows(fused, va)], targets: targets(va), count: va.count))
-            return (infer(m, inputs: [fused], count: data.count), [name + "-fusion": "stages/\(name)-fusion.safetensors"])
-        }
-    }
-
-    /// Per-sample min–max of consecutive `width`-long vectors.
-    public static func normalisedFeatures(_ v: [Float], width: Int) -> [Float] {
-        var out = v
-        for r in 0..<(v.count / width) {
-            var slice = out[(r * width)..<((r + 1) * width)]
-            perSampleMinMax(&slice)
-            out.replaceSubrange((r * width)..<((r + 1) * width), with: slice)
-        }
-        return out
-    }
-
-    /// M1's (real) and M2's (simulated) spectral features, for the R² analysis and figures.
-    static func saveFeatures(_ real: [Float], _ simulated: [Float], data: LabeledDataset, to dir: String) throws {
-        try NPYArray(shape: [data.count, 1024], values: real).write(to: dir + "/features_m1.npy")
-        try NPYArray(shape: [data.count, 1024], values: simulated).write(to: dir + "/features_m2.npy")
     }
 }
 
@@ -178,14 +131,4 @@ public struct StageHistory: Codable {
     public var stage: String
     public var learningRate: Float
     public var epochs: [EpochLoss]
-}
-
-/// The fusion block alone (attention + residual + LayerNorm + dropout, no head), as the
-/// authors apply it: built from a seed, never trained.
-public enum FrozenFusion {
-    public static func make(epsilon: Float, seed: UInt64) -> AttentionFusion {
-        // trainFusion true only so the block's weights are listed (and so saved and loaded);
-        // it is never handed to an optimiser.
-        AttentionFusion(width: 1024, heads: 8, keyDim: 1024, epsilon: epsilon, dropout: 0.1, head: [], trainFusion: true, seed: seed)
-    }
 }

@@ -3,8 +3,9 @@ import Imaging
 import Spectra
 import SurveyIO
 
-/// `galam predict`: streams galaxies through the predictor in batches (constant memory),
-/// writing one CSV row per input — prediction or rejection reason — or a FITS table.
+/// `galam predict`: streams galaxies through the model's pre-processing and networks in
+/// batches (constant memory), writing one row per input — prediction or rejection reason —
+/// as CSV or a FITS table.
 public struct PredictJob {
     public var modelDirectory: String
     /// Either a folder of JPEGs or a catalog (with `image_file`, and `spec_file` when spectra are given).
@@ -31,75 +32,55 @@ public struct PredictJob {
         public var imagesPerSecond: Double { Double(total) / max(seconds, 1e-9) }
     }
 
+    /// One galaxy pre-processed as the training set was: a spectrum that passes the spectra
+    /// stage is used (M1), else the image (M2 + M3 + M4).
+    struct Outcome: StageOutcome {
+        var image: ImageOutcome
+        var spectrum: SpectrumOutcome?
+
+        var fate: Fate {
+            if spectrum?.accepted == true || image.accepted { return .accepted }
+            let reasons = ["image: " + (image.rejectReason ?? "unknown"), spectrum.map { "spectrum: " + ($0.rejectReason ?? "unknown") }]
+            return Fate(rejectReason: reasons.compactMap { $0 }.joined(separator: "; "),
+                        fileError: image.fileError || (spectrum?.fileError ?? false))
+        }
+    }
+
+    public static let columns: [ColumnName] = [.imageFile, .specFile, .model, .logAge, .mh, .accepted, .rejectReason, .spectrumReason]
+
     public func run() throws -> Summary {
         let start = Date()
         let predictor = try Predictor(modelDirectory: modelDirectory)
-        let catalog = try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: "image_file", kind: "images",
-                                                include: Catalog.isJPEGFile)
-        let names = try catalog.column("image_file")
-        let specs = spectraDirectory != nil ? try catalog.column("spec_file") : nil
-        guard !names.isEmpty else { throw SurveyIOError(path: catalogPath ?? imagesDirectory, reason: "no images to predict") }
-        let columns = ["image_file", "spec_file", "model", "log_age", "mh", "accepted", "reject_reason"]
-        var rows: [[String]] = []
-        let progress = ProgressReporter(label: "predict", total: names.count, enabled: showProgress)
-        let spectra = SpectraStage()
-        let fits = outputPath.lowercased().hasSuffix(".fits")
-        let tmp = AtomicFile.temporaryPath(for: outputPath)
-        FileManager.default.createFile(atPath: tmp, contents: nil)
-        guard let out = FileHandle(forWritingAtPath: tmp) else { throw SurveyIOError(path: outputPath, reason: "cannot create output") }
-        defer { try? out.close(); try? FileManager.default.removeItem(atPath: tmp) }
-        if !fits { out.write(Data((try Catalog(columns: columns).csvText()).utf8)) }
+        let stages = predictor.preprocessing
+        let catalog = try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: ColumnName.imageFile.rawValue,
+                                                kind: "images", include: Catalog.isJPEGFile)
+        let names = try catalog.column(.imageFile)
+        let specs = spectraDirectory != nil ? try catalog.column(.specFile) : nil
+        let out = try PredictionWriter(path: outputPath, columns: Self.columns)
         var predicted = 0
-        for b in stride(from: 0, to: names.count, by: batchSize) {
-            let idx = Array(b..<min(names.count, b + batchSize))
-            // Pre-process the batch on all threads, then run the networks on the accepted ones.
-            let slots = ParallelWork.map(count: idx.count, threads: threads) { k -> (ImageOutcome, SpectrumOutcome?) in
-                let i = idx[k]
-                return (predictor.imageStage.process(path: imagesDirectory + "/" + names[i]),
-                        specs.map { spectra.process(path: spectraDirectory! + "/" + $0[i]) })
+        let job = CatalogJob(name: "predict", inputs: "images", threads: threads, showProgress: showProgress, batchSize: batchSize)
+        let fates = try job.run(count: names.count, source: catalogPath ?? imagesDirectory, label: { names[$0] }, process: { i in
+            Outcome(image: stages.images.process(path: imagesDirectory + "/" + names[i]),
+                    spectrum: specs.map { stages.spectra.process(path: spectraDirectory! + "/" + $0[i]) })
+        }) { rows, outcomes in
+            var batchRows = zip(rows, outcomes).map { i, o in
+                [names[i], specs?[i] ?? "", "", "", "", "false", o.fate.rejectReason ?? "",
+                 o.spectrum.flatMap { $0.accepted ? nil : $0.rejectReason } ?? ""]
             }
-            var unreadable: [Int] = []
-            var batchRows = idx.map { i in [names[i], specs?[i] ?? "", "", "", "", "false", ""] }
-            var useSpectrum: [Int] = [], useImage: [Int] = []
-            var specValues: [Float] = [], imgValues: [UInt8] = []
-            for k in idx.indices {
-                let (im, sp) = slots[k]
-                if im.fileError || (sp?.fileError ?? false) { unreadable.append(k) }
-                if let v = sp?.vector { useSpectrum.append(k); specValues += v } else if let o = im.output { useImage.append(k); imgValues += o } else {
-                    batchRows[k][6] = ["image: " + (im.rejectReason ?? ""), sp.map { "spectrum: " + ($0.rejectReason ?? "") }].compactMap { $0 }.joined(separator: "; ")
+            // The networks run once per batch on the accepted galaxies.
+            let bySpectrum = outcomes.indices.filter { outcomes[$0].spectrum?.accepted == true }
+            let byImage = outcomes.indices.filter { outcomes[$0].spectrum?.accepted != true && outcomes[$0].image.accepted }
+            let fromSpectra = try predictor.predict(spectra: bySpectrum.flatMap { outcomes[$0].spectrum!.vector! }, count: bySpectrum.count)
+            let fromImages = predictor.predict(images: byImage.flatMap { outcomes[$0].image.output! }, count: byImage.count)
+            for (ks, model, p) in [(bySpectrum, PaperModel.Name.spectraOnly, fromSpectra), (byImage, predictor.imageModel, fromImages)] {
+                for (k, v) in zip(ks, p) {
+                    batchRows[k][2...5] = [model.rawValue, String(format: "%.5f", v[0]), String(format: "%.5f", v[1]), "true"]
                 }
             }
-            for (k, p) in zip(useSpectrum, try predictor.predict(spectra: specValues, count: useSpectrum.count)) {
-                batchRows[k][2...5] = ["spectra_only", String(format: "%.5f", p[0]), String(format: "%.5f", p[1]), "true"]
-            }
-            for (k, p) in zip(useImage, predictor.predict(images: imgValues, count: useImage.count)) {
-                batchRows[k][2...5] = ["multimodal_\(predictor.fusionMode.rawValue)", String(format: "%.5f", p[0]), String(format: "%.5f", p[1]), "true"]
-            }
-            predicted += useSpectrum.count + useImage.count
-            // Unreadable files are named on stderr; scientific rejections (blends…) only in the output.
-            for k in unreadable { printError("predict: \(batchRows[k][0]): \(batchRows[k][6])") }
-            if fits { rows += batchRows } else {
-                var text = try Catalog(columns: columns, rows: batchRows).csvText()
-                text = String(text.drop { $0 != "\n" }.dropFirst())  // header written once
-                out.write(Data(text.utf8))
-            }
-            progress.advance(by: idx.count)
+            predicted += bySpectrum.count + byImage.count
+            try out.append(batchRows)
         }
-        try out.close()
-        if fits {
-            try AtomicFile.produce(outputPath) { path in
-                let f = try FITSFile(creatingAt: path)
-                try f.writeEmptyPrimary(keywords: [("ORIGIN", "galam predict"), ("GALAMVER", GalAMVersion.string)])
-                try f.writeBinaryTable(extname: "PREDICTIONS", columns: columns.enumerated().map { j, name in
-                    let v = rows.map { $0[j] }
-                    if name == "log_age" || name == "mh" { return FITSColumn(name.uppercased(), .float64(v.map { Double($0) ?? .nan }), unit: "dex") }
-                    return FITSColumn(name.uppercased(), .string(v, width: max(1, v.map(\.utf8.count).max() ?? 1)))
-                })
-                try f.close()
-            }
-        } else {
-            guard rename(tmp, outputPath) == 0 else { throw SurveyIOError(path: outputPath, reason: "cannot move the output into place") }
-        }
-        return Summary(total: names.count, predicted: predicted, seconds: Date().timeIntervalSince(start))
+        try out.finish()
+        return Summary(total: fates.count, predicted: predicted, seconds: Date().timeIntervalSince(start))
     }
 }

@@ -4,11 +4,6 @@ import Foundation
 /// (architecture.md): Adam, MSE, L2 where they put it, batch 32, 100 epochs, learning rates
 /// 1e-4 for M1, M3, M4 and 1e-3 for M2.
 public struct TrainingConfig: Codable, Equatable, Sendable {
-    /// M4's fusion: `learned` trains the attention projections with the regressor (the paper's
-    /// text); `frozen` applies the untrained attention once and trains only the regressor on
-    /// per-sample min–max normalised fused vectors (the authors' code).
-    public enum Fusion: String, Codable, CaseIterable, Sendable { case learned, frozen }
-
     public var epochs = 100
     public var batchSize = 32
     public var seed: UInt64 = 1

@@ -24,7 +24,17 @@ public struct ImageOutcome: Sendable {
     public var final: RGBImage?
 
     public var accepted: Bool { output != nil }
+
+    /// File problems and failures of the deblender are worth a line on standard error;
+    /// blends and other scientific rejections only go to the catalog.
+    public var fate: Fate {
+        guard output == nil else { return .accepted }
+        let reason = rejectReason ?? "unknown"
+        return Fate(rejectReason: reason, fileError: fileError, isNotable: fileError || reason.hasPrefix("deblending failed"))
+    }
 }
+
+extension ImageOutcome: StageOutcome {}
 
 /// The paper's image pre-processing (Sect. 2.2.2): mask everything outside the central
 /// galaxy's ellipse, reject blends, crop to the galaxy and resize. Images that are already
@@ -94,6 +104,25 @@ public struct ImageStage: Codable, Equatable, Sendable {
     }
 
     public static let paper = ImageStage()
+
+    /// Throws `InvalidSetting` for settings that cannot work, naming the command-line option.
+    public func validate() throws {
+        guard size >= 8 else { throw InvalidSetting("--size", "must be at least 8 px, not \(size)") }
+        guard detector.deblender.nlevels >= 1 else { throw InvalidSetting("--nlevels", "must be ≥ 1") }
+        guard detector.minPixels >= 1, detector.deblender.minPixels >= 1 else { throw InvalidSetting("--npixels", "must be ≥ 1") }
+        guard detector.background.boxSizeAt128 >= 3 else { throw InvalidSetting("--box-size", "must be ≥ 3") }
+        guard ellipseScale > 0 else { throw InvalidSetting("--ellipse-scale", "must be > 0") }
+        guard (0...1).contains(detector.deblender.contrast) else { throw InvalidSetting("--contrast", "must lie in [0, 1]") }
+        guard detector.minProminenceSigma >= 0 else { throw InvalidSetting("--min-prominence", "must be ≥ 0") }
+        guard detector.nSigma > 0 else { throw InvalidSetting("--nsigma", "must be > 0") }
+        guard threshold.tolerance > 0 else { throw InvalidSetting("--threshold-tolerance", "must be > 0") }
+        if detectionNoise == .masked && detectionImages != .grey {
+            throw InvalidSetting("--detect-on", "grey+bands needs --detection-noise unmasked")
+        }
+        if detectionNoise == .masked && blendRegion != .mask {
+            throw InvalidSetting("--blend-region", "footprint needs --detection-noise unmasked")
+        }
+    }
 
     /// Reads and processes one file; an unreadable file is a rejection with its reason.
     public func process(path: String) -> ImageOutcome {

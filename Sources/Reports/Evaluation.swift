@@ -6,13 +6,8 @@ import SurveyIO
 /// model folder (against the labels, and against the simulation truth when known), the SD
 /// per S/N bin, and the mean R² between M2's simulated and M1's real spectral features.
 public struct Evaluation: Codable {
-    /// Display names, in Table 1's order.
-    public static let displayNames: [String: String] = [
-        "multimodal_learned": "MMLforGalAM (learned fusion)", "multimodal_frozen": "MMLforGalAM (frozen fusion, authors' code)",
-        "image_only": "image-only (M3)", "spectra_only": "spectra-only (M1)", "with_real_spectra": "MMLforGalAM with real spectra",
-    ]
-
     public struct ModelMetrics: Codable {
+        /// `PaperModel.Name`'s raw value.
         public var model: String
         public var age: RegressionMetrics
         public var metallicity: RegressionMetrics
@@ -32,16 +27,15 @@ public struct Evaluation: Codable {
     /// Reads `predictions.csv` (and the feature arrays) of a model folder.
     public init(modelDirectory dir: String) throws {
         let p = try Catalog(contentsOf: dir + "/predictions.csv")
-        let split = try p.column("split")
+        let split = try p.column(.split)
         let test = split.indices.filter { split[$0] == "test" }
         guard !test.isEmpty else { throw SurveyIOError(path: dir + "/predictions.csv", reason: "no test galaxies") }
-        func col(_ name: String) throws -> [Double] { try p.column(name).map { Double($0) ?? .nan } }
-        let age = try col("log_age"), mh = try col("mh"), snr = try col("snr_r")
-        let tAge = try col("truth_log_age"), tMh = try col("truth_mh")
+        let age = try p.doubles(.logAge), mh = try p.doubles(.mh), snr = try p.doubles(.snrR)
+        let tAge = try p.doubles(.truthLogAge), tMh = try p.doubles(.truthMH)
         let hasTruth = test.allSatisfy { tAge[$0].isFinite }
         testCount = test.count
-        models = try Predictions.modelNames(p).sorted { Self.order($0) < Self.order($1) }.map { name in
-            let pa = try col(name + "_log_age"), pm = try col(name + "_mh")
+        models = try Predictions.models(in: p).map { name in
+            let pa = try p.doubles(Predictions.logAge(name)), pm = try p.doubles(Predictions.mh(name))
             func m(_ pred: [Double], _ truth: [Double], _ rows: [Int]) -> RegressionMetrics {
                 RegressionMetrics(predicted: rows.map { pred[$0] }, truth: rows.map { truth[$0] })
             }
@@ -50,7 +44,7 @@ public struct Evaluation: Codable {
                 let rows = test.filter { b.contains(snr[$0]) }
                 if !rows.isEmpty { bins[b.label] = [m(pa, age, rows).sd, m(pm, mh, rows).sd] }  // empty bins are left out
             }
-            return ModelMetrics(model: name, age: m(pa, age, test), metallicity: m(pm, mh, test),
+            return ModelMetrics(model: name.rawValue, age: m(pa, age, test), metallicity: m(pm, mh, test),
                                 ageVsTruth: hasTruth ? m(pa, tAge, test) : nil, metallicityVsTruth: hasTruth ? m(pm, tMh, test) : nil,
                                 sdPerSNRBin: bins)
         }
@@ -61,16 +55,15 @@ public struct Evaluation: Codable {
         }
     }
 
-    static func order(_ name: String) -> Int {
-        ["multimodal_learned", "multimodal_frozen", "image_only", "spectra_only", "with_real_spectra"].firstIndex(of: name) ?? 99
-    }
+    /// How tables name a model of `models`.
+    public static func displayName(_ model: String) -> String { PaperModel.Name(rawValue: model)?.displayName ?? model }
 
     /// Table 1 of the paper, as rows: model, then MSE, MAE, bias, SD for age and [M/H].
     public func table(vsTruth: Bool = false) -> (header: [String], rows: [[String]]) {
         let header = ["model", "age MSE", "age MAE", "age bias", "age SD", "[M/H] MSE", "[M/H] MAE", "[M/H] bias", "[M/H] SD"]
         let rows: [[String]] = models.compactMap { m in
             guard let a = vsTruth ? m.ageVsTruth : m.age, let z = vsTruth ? m.metallicityVsTruth : m.metallicity else { return nil }
-            return [Self.displayNames[m.model] ?? m.model] + [a.mse, a.mae, a.bias, a.sd, z.mse, z.mae, z.bias, z.sd].map { String(format: "%.4f", $0) }
+            return [Self.displayName(m.model)] + [a.mse, a.mae, a.bias, a.sd, z.mse, z.mae, z.bias, z.sd].map { String(format: "%.4f", $0) }
         }
         return (header, rows)
     }
@@ -87,7 +80,7 @@ public struct Evaluation: Codable {
         }
         md += "\nSD (age / [M/H], dex) per r-band S/N bin:\n\n"
         md += HTMLReport.markdownTable(header: ["model"] + SNRBin.paper.map(\.label), rows: models.map { m in
-            [Self.displayNames[m.model] ?? m.model] + SNRBin.paper.map { b in
+            [Self.displayName(m.model)] + SNRBin.paper.map { b in
                 let v = m.sdPerSNRBin[b.label] ?? [.nan, .nan]
                 return v[0].isFinite ? String(format: "%.3f / %.3f", v[0], v[1]) : "—"
             }

@@ -11,8 +11,7 @@ public enum ModelReport {
         let eval = try Evaluation(modelDirectory: dir)
         try eval.write(to: dir)
         let p = try Catalog(contentsOf: dir + "/predictions.csv")
-        func col(_ name: String) throws -> [Double] { try p.column(name).map { Double($0) ?? .nan } }
-        let split = try p.column("split"), age = try col("log_age"), mh = try col("mh")
+        let split = try p.column(.split), age = try p.doubles(.logAge), mh = try p.doubles(.mh)
         let test = split.indices.filter { split[$0] == "test" }
         var figures: [(name: String, svg: String, caption: String)] = []
 
@@ -30,9 +29,9 @@ public enum ModelReport {
                             "Loss per epoch for each stage (learning rates: " + h.map { "\($0.stage) \($0.learningRate)" }.joined(separator: ", ") + ")."))
         }
         // Figs. 12–14: predicted vs true on the test split.
-        for name in ["multimodal_learned", "multimodal_frozen", "image_only", "spectra_only", "with_real_spectra"] where p.columns.contains(name + "_log_age") {
-            let pa = try col(name + "_log_age"), pm = try col(name + "_mh")
-            let title = Evaluation.displayNames[name] ?? name
+        for model in Predictions.models(in: p) {
+            let pa = try p.doubles(Predictions.logAge(model)), pm = try p.doubles(Predictions.mh(model))
+            let name = model.rawValue, title = model.displayName
             figures.append(("pred-\(name)-age", Figures.predictedVsTrue(title: "\(title): age", label: "log(age/yr)",
                                                                          predicted: test.map { pa[$0] }, truth: test.map { age[$0] }),
                             "\(title): predicted against labelled log age on the test split, with the residual histogram."))
@@ -43,7 +42,7 @@ public enum ModelReport {
         // Fig. 15: SD per S/N bin.
         if let mm = eval.models.first {
             let cats = SNRBin.paper.map(\.label)
-            figures.append(("sd-per-snr", Figures.bars(title: "SD of residuals per r-band S/N bin: \(Evaluation.displayNames[mm.model] ?? mm.model)",
+            figures.append(("sd-per-snr", Figures.bars(title: "SD of residuals per r-band S/N bin: \(Evaluation.displayName(mm.model))",
                                                        yLabel: "SD (dex)", categories: cats,
                                                        series: [("log age", cats.map { mm.sdPerSNRBin[$0]?[0] ?? .nan }),
                                                                 ("[M/H]", cats.map { mm.sdPerSNRBin[$0]?[1] ?? .nan })]),

@@ -13,18 +13,34 @@ public struct SpectrumOutcome: Sendable {
     public var fileError: Bool
 
     public var accepted: Bool { vector != nil }
+
+    public var fate: Fate { Fate(rejectReason: rejectReason ?? (vector == nil ? "unknown" : nil), fileError: fileError) }
 }
 
-/// Runs the spectra stage over a catalog: read each `spec` file, apply the selection cuts,
-/// resample and normalise. Rows are independent and run on `threads` threads; results come
-/// back in catalog order whatever the thread count.
-public struct SpectraStage: Sendable {
+extension SpectrumOutcome: StageOutcome {}
+
+/// The spectra stage: read a `spec` file, apply the selection cuts, resample and normalise.
+/// Its whole configuration is part of a dataset's pre-processing contract (recorded by
+/// `prepare`, carried into the model, used again by `predict`).
+public struct SpectraStage: Codable, Equatable, Sendable {
     public var cuts: SelectionCuts
     public var preprocessing: SpectrumPreprocessing
 
     public init(cuts: SelectionCuts = .paper, preprocessing: SpectrumPreprocessing = .paper) {
         self.cuts = cuts
         self.preprocessing = preprocessing
+    }
+
+    /// Throws `InvalidSetting` for settings that cannot work.
+    public func validate() throws {
+        guard cuts.minRedshift <= cuts.maxRedshift else {
+            throw InvalidSetting("--min-z/--max-z", "empty redshift range \(cuts.minRedshift)…\(cuts.maxRedshift)")
+        }
+        guard cuts.minSNR.isFinite else { throw InvalidSetting("--min-snr", "must be a number") }
+        guard (0...1).contains(preprocessing.maxBadFraction) else {
+            throw InvalidSetting("--max-bad-fraction", "must lie in [0, 1], not \(preprocessing.maxBadFraction)")
+        }
+        guard preprocessing.grid.count >= 2 else { throw InvalidSetting("grid", "the wavelength grid needs at least 2 points") }
     }
 
     /// Processes one file.
@@ -48,8 +64,4 @@ public struct SpectraStage: Sendable {
         }
     }
 
-    /// Processes every path, in parallel, reporting progress; results in input order.
-    public func process(paths: [String], threads: Int, progress: ProgressReporter? = nil) -> [SpectrumOutcome] {
-        ParallelWork.map(count: paths.count, threads: threads, progress: progress) { process(path: paths[$0]) }
-    }
 }

@@ -30,78 +30,55 @@ public struct PrepareSpectraJob {
         public var seconds: Double
     }
 
-    /// Manifest written beside the outputs.
-    struct Manifest: Encodable {
-        var tool: String
-        var stage = "prepare-spectra"
-        var created: String
-        var parameters: Parameters
-        var wavelength_grid_angstrom: WavelengthGrid
-        var counts: [String: Int]
-        var outputs: [String: String]
-        var inputs: [String: String]
-        struct Parameters: Encodable {
-            var cuts: SelectionCuts
-            var preprocessing: SpectrumPreprocessing
-            var spec_column: String
-            var catalog: String?
-            var spectra_directory: String
-        }
+    struct Parameters: Encodable {
+        var cuts: SelectionCuts
+        var preprocessing: SpectrumPreprocessing
+        var spec_column: String
+        var catalog: String?
+        var spectra_directory: String
     }
+    struct Details: Encodable { var wavelength_grid_angstrom: WavelengthGrid }
 
     /// Runs the stage. Throws only for problems with the arguments (unreadable catalog,
-    /// missing column, empty input) or when no spectrum at all could be read; problems with
-    /// single files are recorded per galaxy and printed to standard error.
+    /// missing column, empty input, settings that cannot work) or when no spectrum at all
+    /// could be read; problems with single files are recorded per galaxy and printed to
+    /// standard error.
     public func run() throws -> Summary {
+        try stage.validate()
         var catalog = try Catalog.readOrListing(catalogPath, directory: spectraDirectory, column: specColumn, kind: "spectra",
                                                 include: Catalog.isSpectrumFile)
         let names = try catalog.column(specColumn)
-        guard !names.isEmpty else { throw SurveyIOError(path: catalog.path, reason: "no galaxies to process") }
         let paths = names.map { spectraDirectory + "/" + $0 }
-
-        let progress = ProgressReporter(label: "prepare-spectra", total: paths.count, enabled: showProgress)
-        let outcomes = stage.process(paths: paths, threads: threads, progress: progress)
-
-        var rejections: [String: Int] = [:]
-        var fileErrors = 0
-        for (name, o) in zip(names, outcomes) where !o.accepted {
-            if o.fileError {
-                fileErrors += 1
-                printError("prepare-spectra: \(name): \(o.rejectReason ?? "unknown error")")
-            }
-            rejections[StageOutcomes.groupingKey(o.rejectReason ?? ""), default: 0] += 1
-        }
-        if fileErrors == paths.count {
-            throw SurveyIOError(path: catalog.path, reason: "none of the \(paths.count) spectra could be read")
-        }
-
-        // Outputs: the array, then the catalog and the manifest, each atomically.
-        let accepted = outcomes.compactMap(\.vector)
         let gridCount = stage.preprocessing.grid.count
-        let npyPath = outputDirectory + "/spectra.npy"
-        try NPYArray(shape: [accepted.count, gridCount], values: accepted.flatMap { $0 }).write(to: npyPath)
+        let npy = try NPYStreamWriter<Float>(path: outputDirectory + "/spectra.npy", rowShape: [gridCount], maxRows: paths.count)
+        var objects: [SpecObject?] = []
+        let job = CatalogJob(name: "prepare-spectra", inputs: "spectra", threads: threads, showProgress: showProgress)
+        let fates = try job.run(count: paths.count, source: catalog.path, label: { names[$0] },
+                                process: { stage.process(path: paths[$0]) }) { _, outcomes in
+            for o in outcomes {
+                objects.append(o.object)
+                if let v = o.vector { try npy.append(row: v) }
+            }
+        }
+        try npy.finish()
 
-        catalog.setColumn("accepted", outcomes.map { $0.accepted ? "true" : "false" })
-        catalog.setColumn("reject_reason", outcomes.map { $0.rejectReason ?? "" })
-        catalog.setColumn("spectrum_index", StageOutcomes.indexColumn(accepted: outcomes.map(\.accepted)))
-        catalog.setColumn("z_specobj", outcomes.map { $0.object.map { String($0.z) } ?? "" })
-        catalog.setColumn("zwarning_specobj", outcomes.map { $0.object.map { String($0.zWarning) } ?? "" })
-        catalog.setColumn("snr_r_specobj", outcomes.map { $0.object.map { String($0.snMedianR) } ?? "" })
+        fates.annotate(&catalog, index: .spectrumIndex)
+        catalog.setColumn(.redshiftSpecObj, objects.map { $0.map { String($0.z) } ?? "" })
+        catalog.setColumn(.zWarningSpecObj, objects.map { $0.map { String($0.zWarning) } ?? "" })
+        catalog.setColumn(.snrRSpecObj, objects.map { $0.map { String($0.snMedianR) } ?? "" })
         try catalog.write(to: outputDirectory + "/catalog.csv")
 
-        let inputs = try StageOutcomes.inputChecksums(catalogPath: catalogPath, files: paths)
-        let manifest = Manifest(
-            tool: "galam \(GalAMVersion.string)", created: Provenance.timestamp(),
-            parameters: .init(cuts: stage.cuts, preprocessing: stage.preprocessing, spec_column: specColumn,
-                              catalog: catalogPath, spectra_directory: spectraDirectory),
-            wavelength_grid_angstrom: stage.preprocessing.grid,
-            counts: ["input": paths.count, "accepted": accepted.count, "rejected": paths.count - accepted.count,
-                     "file_errors": fileErrors],
-            outputs: ["spectra.npy": "float32 [\(accepted.count), \(gridCount)], rows in catalog order of accepted galaxies",
+        let accepted = fates.acceptedCount
+        try StageManifest(
+            stage: "prepare-spectra",
+            parameters: Parameters(cuts: stage.cuts, preprocessing: stage.preprocessing, spec_column: specColumn,
+                                   catalog: catalogPath, spectra_directory: spectraDirectory),
+            details: Details(wavelength_grid_angstrom: stage.preprocessing.grid),
+            counts: StageManifest<Parameters, Details>.counts(fates),
+            outputs: ["spectra.npy": "float32 [\(accepted), \(gridCount)], rows in catalog order of accepted galaxies",
                       "catalog.csv": "every input row with accepted, reject_reason, spectrum_index"],
-            inputs: inputs)
-        try Provenance.writeJSON(manifest, to: outputDirectory + "/manifest.json")
-        return Summary(total: paths.count, accepted: accepted.count, fileErrors: fileErrors,
-                       rejections: rejections, seconds: progress.elapsedSeconds)
+            inputs: try CatalogJob.inputChecksums(catalogPath: catalogPath, files: paths)).write(to: outputDirectory + "/manifest.json")
+        return Summary(total: paths.count, accepted: accepted, fileErrors: fates.fileErrors,
+                       rejections: fates.rejections, seconds: fates.seconds)
     }
 }

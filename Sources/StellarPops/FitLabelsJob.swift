@@ -10,6 +10,14 @@ public struct FitLabelsRow: Sendable {
     public var reason: String
     public var result: FitResult?
     public var monteCarlo: MonteCarloErrors?
+    /// The spectrum file could not be read.
+    public var fileError = false
+}
+
+extension FitLabelsRow: StageOutcome {
+    /// Every failure is worth a line on standard error; a fit that hit the iteration limit
+    /// still gives labels and counts as accepted.
+    public var fate: Fate { status == "failed" ? Fate(rejectReason: reason, fileError: fileError, isNotable: true) : .accepted }
 }
 
 /// `galam fit-labels`: full-spectrum fits of every spectrum in a catalog, in parallel, with
@@ -44,8 +52,15 @@ public struct FitLabelsJob {
     /// Fits one spectrum file (everything but the I/O of the outputs).
     public static func fitOne(path: String, templates: PreparedTemplates, options: FitOptions,
                               monteCarlo: Int, seed: UInt64, mode: MonteCarloMode = .model) -> FitLabelsRow {
+        let s: SDSSSpectrum
         do {
-            let s = try SDSSSpectrum(contentsOf: path)
+            s = try SDSSSpectrum(contentsOf: path)
+        } catch let e as SurveyIOError {
+            return FitLabelsRow(status: "failed", reason: e.reason, result: nil, monteCarlo: nil, fileError: true)
+        } catch {
+            return FitLabelsRow(status: "failed", reason: "\(error)", result: nil, monteCarlo: nil, fileError: true)
+        }
+        do {
             let spec = try FitSpectrum(sdss: s, templates: templates, options: options)
             let fitter = try GalaxyFitter(templates: templates, spectrum: spec, options: options)
             let r = try fitter.fit()
@@ -67,32 +82,20 @@ public struct FitLabelsJob {
         let catalog = try Catalog.readOrListing(catalogPath, directory: spectraDirectory, column: specColumn, kind: "spectra",
                                                 include: Catalog.isSpectrumFile)
         let names = try catalog.column(specColumn)
-        guard !names.isEmpty else { throw SurveyIOError(path: catalog.path, reason: "no galaxies to fit") }
         // Templates once per velocity scale (all SDSS spectra share one).
         let grid = try SSPGrid.load(.miles, selection: selection, cache: templateCache)
         let templates = PreparedTemplates(grid: grid, lnStep: Self.sdssLnStep)
         // Parallelism is over galaxies; BLAS calls are small and must not spawn threads of their own.
         openblas_set_num_threads(1)
         MemoryTuning.keepFreedMemory()
-        let progress = ProgressReporter(label: "fit-labels", total: names.count, enabled: showProgress)
-        let results = UnsafeMutableBufferPointer<FitLabelsRow?>.allocate(capacity: names.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
-        let next = WorkCounter()
         let opts = options, mcN = monteCarloRealisations, mcMode = monteCarloMode, seed = self.seed, dir = spectraDirectory
-        DispatchQueue.concurrentPerform(iterations: max(1, min(threads, names.count))) { _ in
-            while true {
-                let i = next.next()
-                if i >= names.count { break }
-                // Seed per galaxy, so the result does not depend on the thread that fits it.
-                let rowSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
-                results[i] = Self.fitOne(path: dir + "/" + names[i], templates: templates, options: opts,
-                                         monteCarlo: mcN, seed: rowSeed, mode: mcMode)
-                progress.advance()
-            }
-        }
-        let rows = results.map { $0! }
-        for (name, r) in zip(names, rows) where r.status == "failed" { printError("fit-labels: \(name): \(r.reason)") }
+        var rows: [FitLabelsRow] = []
+        let job = CatalogJob(name: "fit-labels", inputs: "spectra", threads: threads, showProgress: showProgress)
+        _ = try job.run(count: names.count, source: catalog.path, label: { names[$0] }, process: { i in
+            // Seed per galaxy, so the result does not depend on the thread that fits it.
+            let rowSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
+            return Self.fitOne(path: dir + "/" + names[i], templates: templates, options: opts, monteCarlo: mcN, seed: rowSeed, mode: mcMode)
+        }) { _, batch in rows += batch }
         try writeCSV(catalog: catalog, rows: rows)
         try writeFITS(names: names, rows: rows)
         return rows

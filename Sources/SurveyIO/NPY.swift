@@ -147,22 +147,46 @@ public final class MappedNPY<Element: NPYElement> {
     }
 }
 
-/// Writes a large `.npy` file row by row without holding it in memory. The shape is fixed up
-/// front; `finish()` checks every row was written and renames the file into place.
+/// Writes a large `.npy` file row by row without holding it in memory. Either the shape is
+/// fixed up front (`init(path:shape:)`, `finish()` checks every row was written), or only an
+/// upper bound of the rows is known (`init(path:rowShape:maxRows:)`, as for the accepted
+/// galaxies of a stage): the header is then rewritten with the real count at `finish()`.
+/// Either way the file is written under a temporary name and renamed into place, and its
+/// bytes equal those `NPYArray.write` gives for the same array.
 public final class NPYStreamWriter<Element: NPYElement> {
     public let path: String
-    public let shape: [Int]
+    /// Shape of one row (the array's shape without its first axis).
+    public let rowShape: [Int]
+    /// Rows the shape was fixed to (nil: as many as are appended, up to `maxRows`).
+    private let fixedRows: Int?
+    private let maxRows: Int
+    private let reservedHeader: Int
     private let tmp: String
     private let handle: FileHandle
-    private var rowsWritten = 0
+    public private(set) var rowsWritten = 0
     private var finished = false
 
-    public init(path: String, shape: [Int]) throws {
+    /// A writer for exactly `shape[0]` rows.
+    public convenience init(path: String, shape: [Int]) throws {
+        try self.init(path: path, rowShape: Array(shape.dropFirst()), rows: shape.first ?? 0, maxRows: shape.first ?? 0)
+    }
+
+    /// A writer for at most `maxRows` rows of `rowShape`; the count is set by `finish()`.
+    public convenience init(path: String, rowShape: [Int], maxRows: Int) throws {
+        try self.init(path: path, rowShape: rowShape, rows: nil, maxRows: maxRows)
+    }
+
+    private init(path: String, rowShape: [Int], rows: Int?, maxRows: Int) throws {
         self.path = path
-        self.shape = shape
+        self.rowShape = rowShape
+        fixedRows = rows
+        self.maxRows = maxRows
         try AtomicFile.createParent(of: path)
         tmp = AtomicFile.temporaryPath(for: path)
-        guard FileManager.default.createFile(atPath: tmp, contents: NPYHeader.encode(descr: Element.npyDescr, shape: shape)),
+        // The header for the largest count is at least as long as the final one.
+        let header = NPYHeader.encode(descr: Element.npyDescr, shape: [maxRows] + rowShape)
+        reservedHeader = header.count
+        guard FileManager.default.createFile(atPath: tmp, contents: header),
               let h = FileHandle(forWritingAtPath: tmp) else {
             throw SurveyIOError(path: path, reason: "cannot create file")
         }
@@ -174,22 +198,47 @@ public final class NPYStreamWriter<Element: NPYElement> {
         if !finished { try? handle.close(); try? FileManager.default.removeItem(atPath: tmp) }
     }
 
-    /// Appends one row (shape minus the first axis).
+    /// Appends one row.
     public func append(row: [Element]) throws {
-        let n = shape.dropFirst().reduce(1, *)
+        let n = rowShape.reduce(1, *)
         guard row.count == n else { throw SurveyIOError(path: path, reason: "row has \(row.count) values, expected \(n)") }
-        guard rowsWritten < (shape.first ?? 0) else { throw SurveyIOError(path: path, reason: "more rows than the shape holds") }
+        guard rowsWritten < maxRows else { throw SurveyIOError(path: path, reason: "more rows than the shape holds") }
         row.withUnsafeBytes { handle.write(Data($0)) }
         rowsWritten += 1
     }
 
-    /// Closes and renames the file into place.
+    /// Writes the header for the rows written, closes and renames the file into place.
     public func finish() throws {
-        guard rowsWritten == (shape.first ?? 0) else {
-            throw SurveyIOError(path: path, reason: "only \(rowsWritten) of \(shape.first ?? 0) rows were written")
+        if let fixedRows, rowsWritten != fixedRows {
+            throw SurveyIOError(path: path, reason: "only \(rowsWritten) of \(fixedRows) rows were written")
         }
-        try handle.synchronize()
-        try handle.close()
+        let header = NPYHeader.encode(descr: Element.npyDescr, shape: [rowsWritten] + rowShape)
+        if header.count == reservedHeader {
+            try handle.seek(toOffset: 0)
+            handle.write(header)
+            try handle.synchronize()
+            try handle.close()
+        } else {
+            // Fewer digits crossed a 64-byte boundary of the padded header: copy the data
+            // behind the shorter header (rare; the file stays byte-identical to NPYArray's).
+            try handle.close()
+            try AtomicFile.produce(path) { out in
+                guard FileManager.default.createFile(atPath: out, contents: header), let o = FileHandle(forWritingAtPath: out),
+                      let i = FileHandle(forReadingAtPath: tmp) else { throw SurveyIOError(path: path, reason: "cannot write") }
+                defer { try? o.close(); try? i.close() }
+                o.seekToEndOfFile()
+                try i.seek(toOffset: UInt64(reservedHeader))
+                while true {
+                    let chunk = i.readData(ofLength: 1 << 22)
+                    if chunk.isEmpty { break }
+                    o.write(chunk)
+                }
+                try o.synchronize()
+            }
+            try? FileManager.default.removeItem(atPath: tmp)
+            finished = true
+            return
+        }
         finished = true
         try AtomicFile.commit(temporary: tmp, to: path)
     }

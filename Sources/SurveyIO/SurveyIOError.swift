@@ -20,3 +20,19 @@ public struct SurveyIOError: Error, CustomStringConvertible, Equatable, Sendable
 public enum GalAMVersion {
     public static let string = "0.1.0"
 }
+
+/// A setting of a stage that cannot work (an image size below what a network needs, an empty
+/// redshift range). Thrown by the stages' `validate()`, so a library caller gets the same
+/// message the command line prints; `setting` names the command-line option.
+public struct InvalidSetting: Error, CustomStringConvertible, Equatable, Sendable {
+    /// The option, as the command line spells it (`--size`).
+    public let setting: String
+    public let reason: String
+
+    public init(_ setting: String, _ reason: String) {
+        self.setting = setting
+        self.reason = reason
+    }
+
+    public var description: String { "\(setting): \(reason)" }
+}

@@ -51,10 +51,10 @@ struct FitLabelsCommand: ParsableCommand {
     var mc = 0
 
     @Option(name: .customLong("mc-mode"), help: "Monte Carlo noise added to: model (the best fit, default) or data (the observed spectrum).")
-    var mcMode = "model"
+    var mcMode = MonteCarloMode.model
 
     @Option(help: "paper (the 36 SSPs: 9 ages × 4 [M/H]) or all (150 MILES SSPs).")
-    var templates = "paper"
+    var templates = TemplateChoice.paper
 
     @Option(help: "Gauss–Hermite moments: 2 (V, σ) or 4 (V, σ, h3, h4).")
     var moments = 2
@@ -72,7 +72,7 @@ struct FitLabelsCommand: ParsableCommand {
     var clip = false
 
     @Option(help: "Gas emission lines: mask (±800 km/s, default) or fit (Gaussian templates with their own V and σ; adds gas_* columns).")
-    var gas = "mask"
+    var gas = GasTreatment.mask
 
     @Flag(name: .customLong("keep-emission-lines"), help: "Do not mask the gas emission lines.")
     var keepEmissionLines = false
@@ -80,32 +80,35 @@ struct FitLabelsCommand: ParsableCommand {
     @Option(help: "Seed of the Monte Carlo noise.")
     var seed: UInt64 = 1
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var common: RunOptions
 
-    @Flag(help: "No progress line.")
-    var quiet = false
+    /// The SSP sets `--templates` offers.
+    enum TemplateChoice: String, CaseIterable, ExpressibleByArgument {
+        case paper, all
+        var selection: SSPGrid.Selection { self == .all ? .all : .paper }
+    }
+
+    func validate() throws {
+        guard moments == 2 || moments == 4 else { throw ValidationError("--moments must be 2 or 4") }
+        guard mc >= 0 else { throw ValidationError("--mc must be ≥ 0") }
+    }
 
     func run() throws {
-        guard templates == "paper" || templates == "all" else { throw ValidationError("--templates must be paper or all") }
-        guard moments == 2 || moments == 4 else { throw ValidationError("--moments must be 2 or 4") }
-        guard let gasTreatment = GasTreatment(rawValue: gas) else { throw ValidationError("--gas must be mask or fit") }
-        guard let monteCarloMode = MonteCarloMode(rawValue: mcMode) else { throw ValidationError("--mc-mode must be model or data") }
         var job = FitLabelsJob(catalogPath: catalog, spectraDirectory: spectra, outputPath: out)
         job.specColumn = specColumn
-        job.selection = templates == "all" ? .all : .paper
+        job.selection = templates.selection
         job.options.moments = moments
         job.options.multiplicativeDegree = multiplicativeDegree
         job.options.additiveDegree = additiveDegree
         job.options.regularisation = regul
         job.options.clipOutliers = clip
         job.options.maskEmissionLines = !keepEmissionLines
-        job.options.gas = gasTreatment
-        job.monteCarloRealisations = max(0, mc)
-        job.monteCarloMode = monteCarloMode
+        job.options.gas = gas
+        job.monteCarloRealisations = mc
+        job.monteCarloMode = mcMode
         job.seed = seed
-        job.threads = max(1, threads)
-        job.showProgress = !quiet
+        job.threads = common.threads
+        job.showProgress = !common.quiet
         let t0 = Date()
         let rows = try job.run()
         let ok = rows.filter { $0.status != "failed" }.count

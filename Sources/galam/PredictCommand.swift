@@ -9,8 +9,10 @@ struct PredictCommand: ParsableCommand {
         commandName: "predict",
         abstract: "Predict log age and [M/H] from gri images (M2 + M3 + M4), or from spectra where given (M1).",
         discussion: """
-        Images go through the same pre-processing as training (mask, blend rejection, crop, \
-        resize, bands from the model); rejected inputs are listed with the reason. With \
+        Images and spectra go through exactly the pre-processing of the training set (the \
+        dataset's recorded spectra and image stages: cuts, mask, blend check, crop, resize, \
+        bands); rejected inputs are listed with the reason, and spectrum_reason says why a \
+        galaxy's spectrum was not used. With \
         --spectra, galaxies whose spectrum passes the spectra stage use the spectra-only \
         model. Streams in batches (constant memory); prints images/s at the end. Output: CSV, \
         or a FITS table (binary table PREDICTIONS) when --out ends in .fits.
@@ -27,19 +29,19 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Folder of spec-*.fits files (needs --catalog).") var spectra: String?
     @Option(help: "Output CSV or .fits file.") var out: String
     @Option(name: .customLong("batch-size"), help: "Galaxies per batch.") var batchSize = 256
-    @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "No progress line.") var quiet = false
+    @OptionGroup var common: RunOptions
 
     func validate() throws {
         if spectra != nil && catalog == nil { throw ValidationError("--spectra needs --catalog (to pair images with spectra)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be ≥ 1") }
     }
 
     func run() throws {
-        Engine.threads = max(1, threads)
+        Engine.threads = common.threads
         var job = PredictJob(modelDirectory: model, imagesDirectory: images, catalogPath: catalog, spectraDirectory: spectra, outputPath: out)
-        job.batchSize = max(1, batchSize)
-        job.threads = max(1, threads)
-        job.showProgress = !quiet
+        job.batchSize = batchSize
+        job.threads = common.threads
+        job.showProgress = !common.quiet
         let s = try job.run()
         print(String(format: "predict: %d of %d galaxies predicted in %.1f s (%.1f images/s, pre-processing included) → %@",
                      s.predicted, s.total, s.seconds, s.imagesPerSecond, out))

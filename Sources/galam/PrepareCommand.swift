@@ -15,9 +15,12 @@ struct PrepareCommand: ParsableCommand {
         spec_file (--age-column, --mh-column) — and keeps galaxies every stage accepted. \
         The split (80 % train, remainder halved into validation and test) comes from a seeded \
         shuffle and is stored in labels.csv, so every model uses the same split. The image \
-        stage runs with the authors' settings unless the blend-check options ask for the \
-        stricter checks of prepare-images (--blend-region, --detect-on, --min-prominence, \
-        --npixels).
+        stages take every option of prepare-spectra and prepare-images (defaults: the paper's \
+        cuts and the authors' image settings; for a stricter blend check --blend-region, \
+        --detect-on, --min-prominence, --npixels). Their whole configuration is recorded in \
+        manifest.json, carried into the model by `galam train`, and used by `galam predict`, \
+        so new galaxies are pre-processed exactly as the training set was. The image size must \
+        be at least 46 px (M2's valid convolutions).
 
         Outputs: spectra.npy, images.npy, labels.csv, catalog.csv (each galaxy's fate), \
         manifest.json.
@@ -26,7 +29,7 @@ struct PrepareCommand: ParsableCommand {
           galam prepare --catalog mock/catalog.csv --spectra mock/spectra \\
               --images mock/images --labels mock/truth.csv --out data/
           galam prepare --catalog cat.csv --spectra spectra/ --images images/ \\
-              --labels labels.csv --out data/ --size 64 --bands gri
+              --labels labels.csv --out data/ --image-size 64 --bands gri
         """)
 
     @Option(help: "Catalog CSV with spec_file and image_file columns.") var catalog: String
@@ -37,30 +40,27 @@ struct PrepareCommand: ParsableCommand {
     @Option(name: .customLong("age-column"), help: "Label column of log(age/yr).") var ageColumn: String?
     @Option(name: .customLong("mh-column"), help: "Label column of [M/H].") var mhColumn: String?
     @Option(help: "Simulation truth.csv to carry into labels.csv for evaluation.") var truth: String?
-    @Option(help: "Image size in pixels after resizing.") var size = 128
-    @Option(help: "Bands to keep: g, r, i, gr, gi, ri or gri.") var bands = "gri"
-    @Option(help: "Smallest source in connected pixels for blend detection (the authors: 10).") var npixels = 10
-    @OptionGroup var blendCheck: BlendCheckOptions
     @Option(help: "Seed of the split.") var seed: UInt64 = 42
-    @Option(help: "Worker threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "No progress line.") var quiet = false
+    @OptionGroup(title: "Spectra stage") var spectraStage: SpectraStageOptions
+    @OptionGroup(title: "Image stage") var imageStage: ImageStageOptions
+    @OptionGroup var common: RunOptions
+
+    func validate() throws {
+        try validated { try PreprocessingContract(spectra: spectraStage.stage, images: imageStage.stage).validate() }
+    }
 
     func run() throws {
-        guard let b = Bands(rawValue: bands) else { throw ValidationError("--bands must be one of g, r, i, gr, gi, ri, gri") }
         var job = DatasetBuilder(catalogPath: catalog, spectraDirectory: spectra, imagesDirectory: images, labelsPath: labels, outputDirectory: out)
         job.ageColumn = ageColumn
         job.metallicityColumn = mhColumn
         job.truthPath = truth
-        job.images.size = size
-        job.images.bands = b
-        guard npixels >= 1 else { throw ValidationError("--npixels must be ≥ 1") }
-        job.images.detector.minPixels = npixels   // the deblender takes its minimum from the detector
-        blendCheck.apply(to: &job.images)
+        job.spectra = spectraStage.stage
+        job.images = imageStage.stage
         job.seed = seed
-        job.threads = max(1, threads)
-        job.showProgress = !quiet
+        job.threads = common.threads
+        job.showProgress = !common.quiet
         let s = try job.run()
         print("prepare: \(s.accepted) of \(s.total) galaxies kept (train \(s.counts[.train] ?? 0), validation \(s.counts[.validation] ?? 0), test \(s.counts[.test] ?? 0)) in \(String(format: "%.1f", s.seconds)) s → \(out)")
-        for (reason, n) in s.rejections.sorted(by: { $0.value > $1.value }) { print("  rejected \(n): \(reason)") }
+        printRejections(s.rejections)
     }
 }

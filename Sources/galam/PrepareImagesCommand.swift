@@ -20,7 +20,7 @@ struct PrepareImagesCommand: ParsableCommand {
         a 5×5 Gaussian kernel of FWHM 3 px, sources above --nsigma × RMS with ≥ --npixels \
         8-connected pixels, deblended by --nlevels multi-thresholding with --contrast and a \
         watershed. More than one source → "blended", none → "no source". Accepted images are \
-        cropped to their non-black bounding box and resized to --size by nearest neighbour. \
+        cropped to their non-black bounding box and resized to --image-size by nearest neighbour. \
         Images that are already masked (black corners on a diagonal, like the authors' own \
         output) are only cropped and resized, so they come out unchanged; --premasked remask \
         processes them like raw cutouts.
@@ -63,81 +63,23 @@ struct PrepareImagesCommand: ParsableCommand {
     @Option(name: .customLong("image-column"), help: "Catalog column with the image file name.")
     var imageColumn = "image_file"
 
-    @Option(help: "Output side in pixels.")
-    var size = 128
-
-    @Option(help: "Bands to keep: g, r, i, gr, gi, ri or gri.")
-    var bands = "gri"
-
-    @Option(name: .customLong("threshold-tolerance"), help: "Iterative threshold stops when it moves less than this (0–255 grey scale).")
-    var thresholdTolerance = 36.0
-
-    @Option(name: .customLong("ellipse-scale"), help: "Factor on the central ellipse's axes before masking.")
-    var ellipseScale = 1.5
-
-    @Option(name: .customLong("box-size"), help: "Background box side at 128 px (scaled with the image size).")
-    var boxSize = 50
-
-    @Option(help: "Detection threshold in background RMS units.")
-    var nsigma = 1.5
-
-    @Option(help: "Smallest source in connected pixels.")
-    var npixels = 10
-
-    @Option(help: "Deblending threshold levels.")
-    var nlevels = 90
-
-    @Option(help: "Deblending contrast (fraction of the source flux a piece must hold).")
-    var contrast = 1e-6
-
     @Option(name: .customLong("debug-dir"), help: "Write a debug panel per galaxy here.")
     var debugDir: String?
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
-
-    @Option(name: .customLong("detection-noise"), help: "Background and RMS for blend detection from the 'unmasked' cutout or the 'masked' image.")
-    var detectionNoise = "unmasked"
-
-    @OptionGroup var blendCheck: BlendCheckOptions
-
-    @Option(help: "Already-masked input: 'keep' (only crop and resize) or 'remask'.")
-    var premasked = "keep"
-
-    @Flag(help: "No progress line.")
-    var quiet = false
-
-    func validate() throws {
-        guard Bands(rawValue: bands) != nil else { throw ValidationError("--bands must be one of g, r, i, gr, gi, ri, gri") }
-        guard ImageStage.DetectionNoise(rawValue: detectionNoise) != nil else { throw ValidationError("--detection-noise must be unmasked or masked") }
-        if blendCheck.detectOn != .grey && detectionNoise == "masked" { throw ValidationError("--detect-on grey+bands needs --detection-noise unmasked") }
-        if blendCheck.blendRegion != .mask && detectionNoise == "masked" { throw ValidationError("--blend-region footprint needs --detection-noise unmasked") }
-        guard ImageStage.PremaskedInput(rawValue: premasked) != nil else { throw ValidationError("--premasked must be keep or remask") }
-        guard size >= 8 else { throw ValidationError("--size must be at least 8") }
-        guard nlevels >= 1, npixels >= 1, boxSize >= 3, ellipseScale > 0, contrast >= 0, contrast <= 1 else {
-            throw ValidationError("--nlevels, --npixels ≥ 1, --box-size ≥ 3, --ellipse-scale > 0, 0 ≤ --contrast ≤ 1")
-        }
-    }
+    @OptionGroup(title: "Image stage") var stage: ImageStageOptions
+    @OptionGroup var common: RunOptions
 
     func run() throws {
         var job = PrepareImagesJob(catalogPath: catalog, imagesDirectory: images, outputDirectory: out)
         job.imageColumn = imageColumn
-        job.stage = ImageStage(
-            threshold: IterativeThreshold(tolerance: Float(thresholdTolerance / 255)),
-            ellipseScale: ellipseScale,
-            detector: SourceDetector(background: BackgroundEstimator(boxSizeAt128: boxSize), nSigma: nsigma,
-                                     minPixels: npixels, deblender: Deblender(nlevels: nlevels, contrast: contrast, minPixels: npixels)),
-            size: size, bands: Bands(rawValue: bands)!,
-            detectionNoise: ImageStage.DetectionNoise(rawValue: detectionNoise)!, premaskedInput: ImageStage.PremaskedInput(rawValue: premasked)!)
-        blendCheck.apply(to: &job.stage)
+        job.stage = stage.stage
         job.debugDirectory = debugDir
-        job.threads = max(1, threads)
-        job.showProgress = !quiet
+        job.threads = common.threads
+        job.showProgress = !common.quiet
         let s = try job.run()
         print("prepare-images: \(s.accepted) of \(s.total) images accepted (\(s.fileErrors) unreadable) in \(String(format: "%.2f", s.seconds)) s")
-        for (reason, n) in s.rejections.sorted(by: { $0.value > $1.value }) { print("  rejected \(n): \(reason)") }
+        printRejections(s.rejections)
         if s.premasked > 0 { print("  \(s.premasked) already masked (only cropped and resized; --premasked remask to re-mask)") }
         print("wrote \(out)/images.npy, catalog.csv, manifest.json")
     }
 }
-

@@ -44,42 +44,18 @@ struct PrepareSpectraCommand: ParsableCommand {
     @Option(name: .customLong("spec-column"), help: "Catalog column with the spectrum file name.")
     var specColumn = "spec_file"
 
-    @Option(name: .customLong("min-z"), help: "Minimum redshift.")
-    var minZ = 0.002
-
-    @Option(name: .customLong("max-z"), help: "Maximum redshift.")
-    var maxZ = 0.3
-
-    @Option(name: .customLong("min-snr"), help: "Minimum r-band median S/N per pixel (SN_MEDIAN[2]).")
-    var minSNR = 5.0
-
-    @Flag(name: .customLong("allow-zwarning"), help: "Keep objects with ZWARNING ≠ 0.")
-    var allowZWarning = false
-
-    @Option(name: .customLong("max-bad-fraction"), help: "Largest fraction of bad pixels (in the grid range) to bridge.")
-    var maxBadFraction = 0.5
-
-    @Option(name: .customLong("bad-mask-bits"), help: "and_mask bits (an integer bit mask) that mark a pixel bad; -1 = any bit.")
-    var badMaskBits = Int(SpectrumPreprocessing.noDataBits)
-
-    @Option(help: "Worker threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(help: "No progress line.")
-    var quiet = false
+    @OptionGroup(title: "Spectra stage") var stage: SpectraStageOptions
+    @OptionGroup var common: RunOptions
 
     func run() throws {
         var job = PrepareSpectraJob(catalogPath: catalog, spectraDirectory: spectra, outputDirectory: out)
         job.specColumn = specColumn
-        job.stage.cuts = SelectionCuts(minRedshift: minZ, maxRedshift: maxZ,
-                                       requireZWarningZero: !allowZWarning, minSNR: minSNR)
-        job.stage.preprocessing.maxBadFraction = maxBadFraction
-        job.stage.preprocessing.badAndMaskBits = Int32(truncatingIfNeeded: badMaskBits)
-        job.threads = max(1, threads)
-        job.showProgress = !quiet
+        job.stage = stage.stage
+        job.threads = common.threads
+        job.showProgress = !common.quiet
         let s = try job.run()
         print("prepare-spectra: \(s.accepted) of \(s.total) spectra accepted (\(s.fileErrors) unreadable) in \(String(format: "%.2f", s.seconds)) s")
-        for (reason, n) in s.rejections.sorted(by: { $0.value > $1.value }) { print("  rejected \(n): \(reason)") }
+        printRejections(s.rejections)
         print("wrote \(out)/spectra.npy, catalog.csv, manifest.json")
     }
 }

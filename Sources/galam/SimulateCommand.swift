@@ -40,18 +40,14 @@ struct SimulateCommand: ParsableCommand {
     @Flag(name: .customLong("emission-lines"), help: "Add nebular emission lines (Hα EW ∝ light of stars < 0.3 Gyr).")
     var emissionLines = false
 
-    @Option(help: "Worker threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
-
-    @Flag(help: "No progress line.")
-    var quiet = false
+    @OptionGroup var common: RunOptions
 
     func run() throws {
         var job = SimulateJob(count: n, outputDirectory: out, seed: seed)
         job.imageSize = imageSize
         job.arcsecPerPixel = scale
-        job.threads = max(1, threads)
-        job.showProgress = !quiet
+        job.threads = common.threads
+        job.showProgress = !common.quiet
         job.emissionLines = emissionLines
         let seconds = try job.run()
         print(String(format: "simulate: %d galaxies in %.1f s (%.1f ms each) → %@", n, seconds, 1000 * seconds / Double(n), out))

@@ -26,41 +26,40 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Dataset folder from `galam prepare`.") var data: String
     @Option(help: "Model folder.") var out: String
-    @Option(help: "Network preset: `paper` (the four networks exactly as the authors' code builds them).") var preset = "paper"
+    @Option(help: "Network preset: `paper` (the four networks exactly as the authors' code builds them).") var preset = Preset.paper
     @Option(help: "Epochs per stage.") var epochs = 100
     @Option(name: .customLong("batch-size"), help: "Mini-batch size.") var batchSize = 32
     @Option(help: "Learning rate for every stage (default: M1, M3, M4 1e-4; M2 1e-3).") var lr: Float?
-    @Option(name: .customLong("lr-grid"), help: "Comma-separated rates; each stage keeps the best by validation loss.") var lrGrid: String?
-    @Option(help: "Fusion: learned, frozen or both (the first listed is used by predict).") var fusion = "learned,frozen"
+    @Option(name: .customLong("lr-grid"), help: "Comma-separated rates; each stage keeps the best by validation loss.")
+    var lrGrid: CommaList<Float>?
+    @Option(help: "Fusion: learned, frozen or both, comma-separated (the first listed is used by predict).")
+    var fusion = CommaList<PaperModel.Fusion>([.learned, .frozen])
     @Option(name: .customLong("layer-norm-epsilon"), help: "LayerNormalization ε of the fusion.") var layerNormEpsilon: Float = 1e-3
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
-    @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "No per-epoch progress.") var quiet = false
+    @Flag(name: .customLong("keep-state"), help: "Keep finished stages' resumable optimiser state (3× the weights; by default only best weights and history stay).")
+    var keepState = false
+    @OptionGroup var common: RunOptions
+
+    /// Network presets; only the paper's exists (architecture.md).
+    enum Preset: String, CaseIterable, ExpressibleByArgument { case paper }
 
     func validate() throws {
-        guard preset == "paper" else { throw ValidationError("--preset: only `paper` exists (architecture.md); improvements come as separate options") }
+        guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
     }
 
     func run() throws {
-        Engine.threads = max(1, threads)
+        Engine.threads = common.threads
         var c = TrainingConfig()
         c.epochs = epochs
         c.batchSize = batchSize
         c.seed = seed
         c.layerNormEpsilon = layerNormEpsilon
         if let lr { for k in c.learningRates.keys { c.learningRates[k] = lr } }
-        if let lrGrid {
-            c.learningRateGrid = try lrGrid.split(separator: ",").map {
-                guard let v = Float($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--lr-grid: '\($0)' is not a number") }
-                return v
-            }
-        }
-        c.fusions = try fusion.split(separator: ",").map {
-            guard let f = TrainingConfig.Fusion(rawValue: String($0)) else { throw ValidationError("--fusion: learned or frozen") }
-            return f
-        }
+        c.learningRateGrid = lrGrid?.values
+        c.fusions = fusion.values
         var p = PaperPipeline(data: try LabeledDataset(directory: data), modelDirectory: out, config: c)
-        p.showProgress = !quiet
+        p.showProgress = !common.quiet
+        p.keepState = keepState
         let start = Date()
         let r = try p.run()
         print(String(format: "train: %d stages in %.0f s → %@ (predictions: %@)", r.histories.count, Date().timeIntervalSince(start), out, r.predictionsPath))

@@ -8,15 +8,26 @@ struct Galam: ParsableCommand {
         commandName: "galam",
         abstract: "Stellar age and metallicity of galaxies from SDSS gri images and spectra (MMLforGalAM).",
         discussion: """
-        Typical flow:
-          galam templates fetch                     # SSP templates into ~/.cache/galam
-          galam prepare-spectra --catalog cat.csv --spectra spectra/ --out prepared/
-          galam prepare-images --catalog cat.csv --images images/ --out prepared/
+        From survey files to predictions (each subcommand has --help with examples):
+          galam templates fetch                  # SSP templates into ~/.cache/galam
+          galam simulate --n 5000 --out mock     # or real SDSS files: catalog.csv, spectra/, images/
+          galam fit-labels --catalog mock/catalog.csv --spectra mock/spectra \\
+              --out mock/labels.csv              # labels by full-spectrum fitting
+          galam prepare --catalog mock/catalog.csv --spectra mock/spectra \\
+              --images mock/images --labels mock/labels.csv --out data \\
+              --image-size 64                    # spectra + image stages, 8:1:1 split
+          galam train --data data --out model    # M1 → M2 → M3 → M4
+          galam evaluate --model model           # metrics, figures, report.html
+          galam predict --model model --images cutouts/ --out predictions.csv
+
+        Single stages: prepare-spectra, prepare-images. Everything at once on a small \
+        simulated survey: galam demo. Benchmarks: galam bench nn|images|fit.
         """,
         version: GalAMVersion.string,
-        subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
-                      FitLabelsCommand.self, TemplatesCommand.self, BenchCommand.self, MontageCommand.self,
-                      PlotSpectraCommand.self, VersionCommand.self])
+        // In the order of the data's journey, then the tools.
+        subcommands: [TemplatesCommand.self, SimulateCommand.self, FitLabelsCommand.self, PrepareSpectraCommand.self,
+                      PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
+                      DemoCommand.self, BenchCommand.self, MontageCommand.self, PlotSpectraCommand.self, VersionCommand.self])
 }
 
 // galam parallelises over galaxies on its own threads and its BLAS/LAPACK calls are small

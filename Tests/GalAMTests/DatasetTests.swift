@@ -41,7 +41,7 @@ final class DatasetTests: XCTestCase {
         _ = try sim.run()
         var job = DatasetBuilder(catalogPath: dir + "/mock/catalog.csv", spectraDirectory: dir + "/mock/spectra",
                                  imagesDirectory: dir + "/mock/images", labelsPath: dir + "/mock/truth.csv", outputDirectory: dir + "/data")
-        job.images.size = 32
+        job.images.size = 48  // M2's smallest input is 46 px
         job.truthPath = dir + "/mock/truth.csv"
         job.showProgress = false
         let s = try job.run()
@@ -49,7 +49,7 @@ final class DatasetTests: XCTestCase {
         let data = try LabeledDataset(directory: dir + "/data")
         XCTAssertEqual(data.count, s.accepted)
         XCTAssertEqual(data.spectrumLength, 4171)
-        XCTAssertEqual([data.imageSize, data.channels], [32, 3])
+        XCTAssertEqual([data.imageSize, data.channels], [48, 3])
         let truth = try Catalog(contentsOf: dir + "/mock/truth.csv")
         let byName = Dictionary(uniqueKeysWithValues: zip(try truth.column("spec_file"), try truth.column("log_age_lw")))
         for (k, name) in try data.labels.column("spec_file").enumerated() {

@@ -74,8 +74,12 @@ final class GalamCLITests: XCTestCase {
                                          "--min-prominence", "2"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("4 of 4 galaxies kept"), r.out)
-        let manifest = try String(contentsOfFile: dir + "/data/manifest.json", encoding: .utf8)
-        XCTAssertTrue(manifest.contains("region footprint, detect on grey+bands, min pixels 5, min prominence 2.0 σ"), manifest)
+        // The whole image-stage configuration, typed (read back by Python's json).
+        let recorded = try Fixtures.python("""
+            import json; m = json.load(open('\(dir)/data/manifest.json')); p = m['preprocessing']; i = p['images']
+            print(p['version'], i['blendRegion'], i['detectionImages'], i['detector']['minPixels'], i['detector']['minProminenceSigma'], i['size'], p['spectra']['cuts']['minSNR'])
+            """)
+        XCTAssertEqual(recorded.trimmingCharacters(in: .whitespacesAndNewlines), "1 footprint grey+bands 5 2 128 5")
         let bad = try Fixtures.run(galam, ["prepare", "--catalog", Fixtures.catalogPath, "--spectra", Fixtures.spectraDirectory,
                                            "--images", Fixtures.imagesDirectory, "--labels", dir + "/labels.csv", "--out", dir + "/bad",
                                            "--min-prominence", "-1"])

@@ -66,6 +66,31 @@ final class NPYTests: XCTestCase {
         }
     }
 
+    /// A writer that learns the row count at the end writes the bytes `NPYArray.write` gives,
+    /// also when the shorter count shortens the padded header (the copying path).
+    func testGrowingStreamWriterEqualsArrayWrite() throws {
+        let dir = Fixtures.scratchDirectory()
+        // Rows of k ones: find a k where 1 row has a shorter header than 100,000 rows.
+        let k = try XCTUnwrap((1...60).first { k in
+            let ones = [Int](repeating: 1, count: k)
+            return NPYHeader.encode(descr: "<f4", shape: [100_000] + ones).count != NPYHeader.encode(descr: "<f4", shape: [1] + ones).count
+        })
+        for (rowShape, maxRows, rows) in [([2], 50, 3), ([2], 3, 3), ([Int](repeating: 1, count: k), 100_000, 1), ([3, 2], 10, 0)] {
+            let n = rowShape.reduce(1, *)
+            let values = (0..<(rows * n)).map { Float($0) * 0.5 - 1 }
+            let w = try NPYStreamWriter<Float>(path: dir + "/grown.npy", rowShape: rowShape, maxRows: maxRows)
+            for r in 0..<rows { try w.append(row: Array(values[(r * n)..<((r + 1) * n)])) }
+            try w.finish()
+            try NPYArray(shape: [rows] + rowShape, values: values).write(to: dir + "/whole.npy")
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/grown.npy")),
+                           try Data(contentsOf: URL(fileURLWithPath: dir + "/whole.npy")), "\(rowShape) \(maxRows) \(rows)")
+        }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).sorted(), ["grown.npy", "whole.npy"], "no temporary files left")
+        let full = try NPYStreamWriter<Float>(path: dir + "/full.npy", rowShape: [1], maxRows: 1)
+        try full.append(row: [1])
+        XCTAssertThrowsError(try full.append(row: [2]), "more rows than reserved")
+    }
+
     func testHeaderIsPaddedTo64Bytes() {
         let h = NPYHeader.encode(descr: "<f4", shape: [4, 4171])
         XCTAssertEqual(h.count % 64, 0)

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import GalAM
+import Imaging
+import Spectra
+import StellarPops
+import SurveyIO
+
+/// `--threads` and `--quiet`, for every subcommand that works through many galaxies.
+struct RunOptions: ParsableArguments {
+    @Option(help: "Worker threads (default: all cores).")
+    var threads = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "No progress line.")
+    var quiet = false
+
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
+    }
+}
+
+/// Library validation errors, shown as argument errors (usage and exit status 64).
+func validated(_ check: () throws -> Void) throws {
+    do { try check() } catch let e as InvalidSetting { throw ValidationError(e.description) }
+}
+
+/// The image stage's settings, shared by `prepare-images` and `prepare` so a training set and
+/// a catalogue can be built with the same check (docs/prepare-images.md). Defaults are the
+/// authors'.
+struct ImageStageOptions: ParsableArguments {
+    @Option(name: .customLong("image-size"), help: "Output side in pixels.")
+    var imageSize = 128
+
+    @Option(help: "Bands to keep: g, r, i, gr, gi, ri or gri.")
+    var bands = Bands.gri
+
+    @Option(name: .customLong("threshold-tolerance"), help: "Iterative threshold stops when it moves less than this (0–255 grey scale).")
+    var thresholdTolerance = 36.0
+
+    @Option(name: .customLong("ellipse-scale"), help: "Factor on the central ellipse's axes before masking.")
+    var ellipseScale = 1.5
+
+    @Option(name: .customLong("box-size"), help: "Background box side at 128 px (scaled with the image size).")
+    var boxSize = 50
+
+    @Option(help: "Detection threshold in background RMS units.")
+    var nsigma = 1.5
+
+    @Option(help: "Smallest source in connected pixels (the authors: 10).")
+    var npixels = 10
+
+    @Option(help: "Deblending threshold levels.")
+    var nlevels = 90
+
+    @Option(help: "Deblending contrast (fraction of the source flux a piece must hold).")
+    var contrast = 1e-6
+
+    @Option(name: .customLong("detection-noise"), help: "Background and RMS for blend detection from the 'unmasked' cutout or the 'masked' image (the authors' script).")
+    var detectionNoise = ImageStage.DetectionNoise.unmasked
+
+    @Option(help: "Already-masked input: 'keep' (only crop and resize) or 'remask'.")
+    var premasked = ImageStage.PremaskedInput.keep
+
+    @Option(name: .customLong("blend-region"), help: "Where a second source makes a blend: 'mask' (within the kept ellipse, the authors) or 'footprint' (within the central galaxy's detection footprint on the whole cutout, SExtractor's definition; docs/prepare-images.md).")
+    var blendRegion = ImageStage.BlendRegion.mask
+
+    @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: 'grey' (the authors) or 'grey+bands' (also each colour channel: catches neighbours of another colour, more isolated galaxies rejected; docs/prepare-images.md).")
+    var detectOn = ImageStage.DetectionImages.grey
+
+    @Option(name: .customLong("min-prominence"), help: "Beyond photutils: a deblended piece must rise this many σ of the smoothed sky noise above its saddle (0: no test, as the authors; docs/prepare-images.md).")
+    var minProminence = 0.0
+
+    /// The stage these options describe.
+    var stage: ImageStage {
+        var s = ImageStage(
+            threshold: IterativeThreshold(tolerance: Float(thresholdTolerance / 255)), ellipseScale: ellipseScale,
+            detector: SourceDetector(background: BackgroundEstimator(boxSizeAt128: boxSize), nSigma: nsigma, minPixels: npixels,
+                                     deblender: Deblender(nlevels: nlevels, contrast: contrast, minPixels: npixels)),
+            size: imageSize, bands: bands, detectionNoise: detectionNoise, premaskedInput: premasked)
+        s.blendRegion = blendRegion
+        s.detectionImages = detectOn
+        s.detector.minProminenceSigma = minProminence
+        return s
+    }
+
+    func validate() throws { try validated { try stage.validate() } }
+}
+
+/// The spectra stage's settings, shared by `prepare-spectra` and `prepare`. Defaults are the
+/// paper's cuts.
+struct SpectraStageOptions: ParsableArguments {
+    @Option(name: .customLong("min-z"), help: "Minimum redshift.")
+    var minZ = 0.002
+
+    @Option(name: .customLong("max-z"), help: "Maximum redshift.")
+    var maxZ = 0.3
+
+    @Option(name: .customLong("min-snr"), help: "Minimum r-band median S/N per pixel (SN_MEDIAN[2]).")
+    var minSNR = 5.0
+
+    @Flag(name: .customLong("allow-zwarning"), help: "Keep objects with ZWARNING ≠ 0.")
+    var allowZWarning = false
+
+    @Option(name: .customLong("max-bad-fraction"), help: "Largest fraction of bad pixels (in the grid range) to bridge.")
+    var maxBadFraction = 0.5
+
+    @Option(name: .customLong("bad-mask-bits"), help: "and_mask bits (an integer bit mask) that mark a pixel bad; -1 = any bit.")
+    var badMaskBits = Int(SpectrumPreprocessing.noDataBits)
+
+    /// The stage these options describe.
+    var stage: SpectraStage {
+        var s = SpectraStage(cuts: SelectionCuts(minRedshift: minZ, maxRedshift: maxZ, requireZWarningZero: !allowZWarning, minSNR: minSNR))
+        s.preprocessing.maxBadFraction = maxBadFraction
+        s.preprocessing.badAndMaskBits = Int32(truncatingIfNeeded: badMaskBits)
+        return s
+    }
+
+    func validate() throws { try validated { try stage.validate() } }
+}
+
+/// Prints a stage's counts and its rejections, most frequent first.
+func printRejections(_ rejections: [String: Int]) {
+    for (reason, n) in rejections.sorted(by: { ($0.value, $1.key) > ($1.value, $0.key) }) { print("  rejected \(n): \(reason)") }
+}
+
+extension Bands: ExpressibleByArgument {}
+extension ImageStage.DetectionImages: ExpressibleByArgument {}
+extension ImageStage.BlendRegion: ExpressibleByArgument {}
+extension ImageStage.DetectionNoise: ExpressibleByArgument {}
+extension ImageStage.PremaskedInput: ExpressibleByArgument {}
+extension GasTreatment: ExpressibleByArgument {}
+extension MonteCarloMode: ExpressibleByArgument {}
+
+/// A comma-separated option value (`--fusion learned,frozen`, `--lr-grid 1e-3,1e-4`), each
+/// element parsed by its own type, so a wrong element is an argument error naming the option.
+struct CommaList<Element: ExpressibleByArgument>: ExpressibleByArgument {
+    var values: [Element]
+
+    init(_ values: [Element]) { self.values = values }
+
+    init?(argument: String) {
+        var out: [Element] = []
+        for part in argument.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let v = Element(argument: part.trimmingCharacters(in: .whitespaces)) else { return nil }
+            out.append(v)
+        }
+        guard !out.isEmpty else { return nil }
+        values = out
+    }
+
+    var defaultValueDescription: String { values.map { "\($0)" }.joined(separator: ",") }
+}
+
+extension PaperModel.Fusion: ExpressibleByArgument {}
