@@ -18,7 +18,7 @@ public enum PaperModel {
     /// Throws `InvalidSetting` when M2 cannot take images of `size` pixels.
     public static func checkImageSize(_ size: Int) throws {
         guard size >= minimumImageSize else {
-            throw InvalidSetting("--size", "\(size) px is below \(minimumImageSize) px, the smallest image M2's four valid 3×3 convolutions and 2×2 pools accept")
+            throw InvalidSetting("--image-size", "\(size) px is below \(minimumImageSize) px, the smallest image M2's four valid 3×3 convolutions and 2×2 pools accept")
         }
     }
 

@@ -107,7 +107,7 @@ public struct ImageStage: Codable, Equatable, Sendable {
 
     /// Throws `InvalidSetting` for settings that cannot work, naming the command-line option.
     public func validate() throws {
-        guard size >= 8 else { throw InvalidSetting("--size", "must be at least 8 px, not \(size)") }
+        guard size >= 8 else { throw InvalidSetting("--image-size", "must be at least 8 px, not \(size)") }
         guard detector.deblender.nlevels >= 1 else { throw InvalidSetting("--nlevels", "must be ≥ 1") }
         guard detector.minPixels >= 1, detector.deblender.minPixels >= 1 else { throw InvalidSetting("--npixels", "must be ≥ 1") }
         guard detector.background.boxSizeAt128 >= 3 else { throw InvalidSetting("--box-size", "must be ≥ 3") }

@@ -25,7 +25,7 @@ public enum GalAMVersion {
 /// redshift range). Thrown by the stages' `validate()`, so a library caller gets the same
 /// message the command line prints; `setting` names the command-line option.
 public struct InvalidSetting: Error, CustomStringConvertible, Equatable, Sendable {
-    /// The option, as the command line spells it (`--size`).
+    /// The option, as the command line spells it (`--image-size`).
     public let setting: String
     public let reason: String
 

@@ -122,7 +122,7 @@ final class PreprocessingContractTests: XCTestCase {
     func testValidationLivesInTheLibrary() throws {
         var small = PreprocessingContract()
         small.images.size = 40
-        XCTAssertThrowsError(try small.validate()) { XCTAssertEqual(($0 as? InvalidSetting)?.setting, "--size") }
+        XCTAssertThrowsError(try small.validate()) { XCTAssertEqual(($0 as? InvalidSetting)?.setting, "--image-size") }
         var masked = ImageStage()
         masked.detectionNoise = .masked
         masked.blendRegion = .footprint
