@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // GalAM: stellar age and metallicity of galaxies from SDSS images and spectra.
-// Modules follow the data's journey (see README, "Layout"): C libraries → SurveyIO →
-// Spectra / StellarPops → galam. A module imports only modules to its left.
+// Modules follow the data's journey (see README, "Layout"): C libraries and Randomness →
+// SurveyIO → Spectra / Imaging / StellarPops → MockSurvey; NeuralNet → GalAM → Reports →
+// Workflows → galam. A module imports only modules to its left.
 import PackageDescription
 
 let package = Package(
@@ -13,6 +14,7 @@ let package = Package(
         .library(name: "StellarPops", targets: ["StellarPops"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "Randomness", targets: ["Randomness"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,21 +31,27 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
+        // The one seeded random generator (SplitMix64), dependency-free so NeuralNet can share it.
+        .target(name: "Randomness"),
         .target(name: "SurveyIO",
                 dependencies: ["CFITSIO", "CTurboJPEG",
                                .product(name: "CSV", package: "CSV.swift"),
                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Spectra", dependencies: ["SurveyIO"]),
-        .target(name: "StellarPops", dependencies: ["SurveyIO", "COpenBLAS"]),
+        .target(name: "StellarPops", dependencies: ["SurveyIO", "Randomness", "COpenBLAS"]),
         .target(name: "Imaging", dependencies: ["SurveyIO", "COpenBLAS"]),
-        .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops"]),
-        // The network engine knows nothing of galaxies: oneDNN and OpenBLAS only.
-        .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS"]),
+        .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops", "Randomness"]),
+        // The network engine knows nothing of galaxies: oneDNN, OpenBLAS and the random generator only.
+        .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS", "Randomness"]),
         // The paper's networks, datasets and splits, staged training, prediction.
-        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "NeuralNet"]),
+        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "NeuralNet", "Randomness"]),
         .target(name: "Reports", dependencies: ["SurveyIO", "StellarPops", "MockSurvey", "NeuralNet", "GalAM"]),
+        // What is not the product: the demo, the blend studies and their synthetic scenes, the benchmarks.
+        .target(name: "Workflows", dependencies: ["SurveyIO", "Spectra", "Imaging", "StellarPops", "MockSurvey", "NeuralNet",
+                                                  "GalAM", "Reports", "Randomness", "COpenBLAS"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "NeuralNet", "GalAM", "Reports", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "NeuralNet", "GalAM", "Reports",
+                                         "Workflows", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
@@ -52,10 +60,12 @@ let package = Package(
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),
-        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet"]),
-        .testTarget(name: "GalAMTests", dependencies: ["GalAM", "MockSurvey", "NeuralNet", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "RandomnessTests", dependencies: ["Randomness", "StellarPops", "MockSurvey"]),
+        .testTarget(name: "NeuralNetTests", dependencies: ["NeuralNet", "Randomness"]),
+        .testTarget(name: "GalAMTests", dependencies: ["GalAM", "MockSurvey", "NeuralNet", "Randomness", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MockSurvey", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,5 +1,5 @@
 import Foundation
-import NeuralNet
+import Randomness
 
 /// The 8:1:1 split of the paper's code: 80 % train, then the remaining 20 % halved into
 /// validation and test (two successive sklearn `train_test_split` calls; the second half
@@ -10,7 +10,7 @@ public enum Split: String, Codable, CaseIterable, Sendable {
     /// Split of each of `count` samples.
     public static func assign(count: Int, seed: UInt64) -> [Split] {
         var order = Array(0..<count)
-        var rng = SeededRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         // Fisher–Yates with our own generator: the split must not change with Swift's stdlib.
         if count > 1 {
             for i in stride(from: count - 1, to: 0, by: -1) {

@@ -1,21 +1,19 @@
 import Foundation
+import Randomness
 
 /// A small, fast, reproducible random generator (xoshiro256**, Blackman & Vigna 2018) seeded
-/// through SplitMix64. Each galaxy gets its own stream from (survey seed, galaxy index), so the
-/// survey is identical for one seed whatever the number of threads or the order of work.
+/// through the project's SplitMix64. Each galaxy gets its own stream from (survey seed, galaxy
+/// index), so the survey is identical for one seed whatever the number of threads or the order
+/// of work. (xoshiro kept rather than SplitMix64 alone: every simulated survey and the figures
+/// measured on them come from these streams, and `truth.csv` must stay byte-identical for a seed.)
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var s: (UInt64, UInt64, UInt64, UInt64)
 
+    /// The four state words are SplitMix64's first four outputs from seed + φ·(stream + 1)
+    /// (φ = SplitMix64's increment), so consecutive streams start far apart.
     public init(seed: UInt64, stream: UInt64 = 0) {
-        var x = seed &+ 0x9E37_79B9_7F4A_7C15 &* (stream &+ 1)
-        func splitmix() -> UInt64 {
-            x &+= 0x9E37_79B9_7F4A_7C15
-            var z = x
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s = (splitmix(), splitmix(), splitmix(), splitmix())
+        var seeding = SplitMix64(seed: seed &+ SplitMix64.increment &* (stream &+ 1))
+        s = (seeding.next(), seeding.next(), seeding.next(), seeding.next())
     }
 
     public mutating func next() -> UInt64 {

@@ -53,33 +53,40 @@ public struct SimulateJob {
             }
         }
         let rows = try results.map { try $0.get() }
-        try Catalog(columns: ["objid", "spec_file", "image_file", "ra", "dec", "z", "snr_r", "petroMag_r", "plate", "mjd", "fiberid"],
-                    rows: rows.map(\.catalog)).write(to: outputDirectory + "/catalog.csv")
-        try Catalog(columns: Self.truthColumns, rows: rows.map(\.truth)).write(to: outputDirectory + "/truth.csv")
+        try Catalog(columns: SimulatedCatalogColumn.allCases.map(\.rawValue), rows: rows.map(\.catalog))
+            .write(to: outputDirectory + "/catalog.csv")
+        try Catalog(columns: TruthColumn.allCases.map(\.rawValue), rows: rows.map(\.truth)).write(to: outputDirectory + "/truth.csv")
         return progress.elapsedSeconds
     }
-
-    public static let truthColumns = [
-        "spec_file", "image_file", "log_age_lw", "mh_lw", "log_age_lw_total", "mh_lw_total", "log_age_mw", "mh_mw",
-        "z", "zwarning", "snr_r_target", "sigma_kms", "ebv", "petroMag_r", "bt_r", "re_arcsec", "fiber_fraction_r",
-        "n_neighbours", "overlapping_neighbour", "intended_selected", "central_re_px", "nearest_neighbour_sep_px",
-        "nearest_neighbour_dmag_r", "nearest_neighbour_re_px", "nearest_neighbour_x_px", "nearest_neighbour_y_px",
-    ]
 
     static func rows(_ i: Int, _ g: MockGalaxy, spec: String, image: String) -> (catalog: [String], truth: [String]) {
         let p = g.params, t = g.truth
         func f(_ x: Double, _ d: Int = 5) -> String { String(format: "%.\(d)f", x) }
         let plate = 3000 + i / 640
         let selected = p.z >= 0.002 && p.z <= 0.3 && p.zWarning == 0 && p.snrTarget >= 5
-        let catalog = [String(1_237_650_000_000_000_000 + i), spec, image, f(p.ra, 6), f(p.dec, 6), f(p.z, 6),
-                       f(g.spectrum.object.snMedianR, 3), f(t.petroMagR, 3), String(plate), String(54000 + i / 640), String(i % 640 + 1)]
-        let truth = [spec, image, f(t.logAgeLW), f(t.metallicityLW), f(t.logAgeLWTotal), f(t.metallicityLWTotal),
-                     f(t.logAgeMW), f(t.metallicityMW), f(p.z, 6), String(p.zWarning), f(p.snrTarget, 3), f(p.sigmaKms, 2),
-                     f(p.ebv, 4), f(t.petroMagR, 3), f(t.bulgeToTotalR, 4), f(t.halfLightRadiusArcsec, 3),
-                     f(t.fiberFractionR, 4), String(t.neighbours), String(t.overlappingNeighbour), String(selected),
-                     f(t.centralRePixels, 3), t.nearestNeighbour.map { f($0.separationPixels, 3) } ?? "",
-                     t.nearestNeighbour.map { f($0.deltaMagR, 3) } ?? "", t.nearestNeighbour.map { f($0.halfLightRadiusPixels, 3) } ?? "",
-                     t.nearestNeighbour.map { f($0.xPixels, 3) } ?? "", t.nearestNeighbour.map { f($0.yPixels, 3) } ?? ""]
-        return (catalog, truth)
+        // Each value named by its column; the rows follow the schema's order (allCases).
+        let catalog: [SimulatedCatalogColumn: String] = [
+            .objid: String(1_237_650_000_000_000_000 + i), .specFile: spec, .imageFile: image, .ra: f(p.ra, 6), .dec: f(p.dec, 6),
+            .redshift: f(p.z, 6), .snrR: f(g.spectrum.object.snMedianR, 3), .petroMagR: f(t.petroMagR, 3), .plate: String(plate),
+            .mjd: String(54000 + i / 640), .fiberid: String(i % 640 + 1),
+        ]
+        let nearest = t.nearestNeighbour
+        let truth: [TruthColumn: String] = [
+            .specFile: spec, .imageFile: image, .logAgeLW: f(t.logAgeLW), .metallicityLW: f(t.metallicityLW),
+            .logAgeLWTotal: f(t.logAgeLWTotal), .metallicityLWTotal: f(t.metallicityLWTotal),
+            .logAgeMW: f(t.logAgeMW), .metallicityMW: f(t.metallicityMW), .redshift: f(p.z, 6), .zWarning: String(p.zWarning),
+            .snrTarget: f(p.snrTarget, 3), .sigmaKms: f(p.sigmaKms, 2), .ebv: f(p.ebv, 4), .petroMagR: f(t.petroMagR, 3),
+            .bulgeToTotalR: f(t.bulgeToTotalR, 4), .halfLightRadiusArcsec: f(t.halfLightRadiusArcsec, 3),
+            .fiberFractionR: f(t.fiberFractionR, 4), .neighbours: String(t.neighbours),
+            .overlappingNeighbour: String(t.overlappingNeighbour), .intendedSelected: String(selected),
+            .centralRePixels: f(t.centralRePixels, 3),
+            .nearestNeighbourSeparationPixels: nearest.map { f($0.separationPixels, 3) } ?? "",
+            .nearestNeighbourDeltaMagR: nearest.map { f($0.deltaMagR, 3) } ?? "",
+            .nearestNeighbourRePixels: nearest.map { f($0.halfLightRadiusPixels, 3) } ?? "",
+            .nearestNeighbourXPixels: nearest.map { f($0.xPixels, 3) } ?? "",
+            .nearestNeighbourYPixels: nearest.map { f($0.yPixels, 3) } ?? "",
+        ]
+        // A missing key would be a schema change without a value: fail loudly, not shift columns.
+        return (SimulatedCatalogColumn.allCases.map { catalog[$0]! }, TruthColumn.allCases.map { truth[$0]! })
     }
 }

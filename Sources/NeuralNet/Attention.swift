@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 
 /// Keras MultiHeadAttention: query/key/value projections with biases to `heads` heads of
 /// `keyDim` values each, softmax(QKᵀ/√keyDim)·V per head, and an output projection back to
@@ -52,7 +53,7 @@ public final class MultiHeadAttention: Layer {
         return queryShape
     }
 
-    public override func initialize(rng: inout SeededRNG) {
+    public override func initialize(rng: inout SplitMix64) {
         for l in [query!, key!, value!, output!] { l.initialize(rng: &rng) }
     }
 

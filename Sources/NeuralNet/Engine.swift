@@ -265,28 +265,3 @@ final class Reorder {
     /// Copies `from` into `to` once through a temporary reorder.
     static func copy(_ from: Buffer, _ to: Buffer) { Reorder(from: from, to: to).run() }
 }
-
-/// A deterministic random generator (SplitMix64): seeded runs must reproduce bit for bit,
-/// across platforms, which the system generator does not promise.
-public struct SeededRNG: RandomNumberGenerator {
-    /// The generator's whole state (advanced by a constant each draw).
-    public var state: UInt64
-    /// A generator starting from `seed`.
-    public init(seed: UInt64) { state = seed }
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A uniform float in [0, 1) from the top 24 bits.
-    public mutating func nextFloat() -> Float { Float(next() >> 40) * (1.0 / 16_777_216.0) }
-    /// A generator for a sub-stream (e.g. one epoch), independent of how far this one advanced.
-    public static func derive(_ seed: UInt64, _ a: UInt64, _ b: UInt64 = 0) -> SeededRNG {
-        var r = SeededRNG(seed: seed ^ (a &* 0xD1B5_4A32_D192_ED03) ^ (b &* 0x8CB9_2BA7_2F3D_8DD7))
-        _ = r.next()
-        return r
-    }
-}

@@ -1,3 +1,5 @@
+import Randomness
+
 /// A two-input network: multi-head attention with the first input as query and the second
 /// as key/value (each a length-1 sequence), a residual add of the query, LayerNormalization
 /// and Dropout, then a stack of head layers. This is M4's shape (S as query, I as key/value).
@@ -39,7 +41,7 @@ public final class AttentionFusion: Network {
         var shape = [width]
         for (i, l) in ([attention, norm] + head).enumerated() {
             if i >= 2 { shape = l.build(inputShape: shape) }
-            var rng = SeededRNG.derive(seed, UInt64(i))
+            var rng = SplitMix64.derive(seed, UInt64(i))
             l.initialize(rng: &rng)
         }
         outputShape = shape

@@ -1,4 +1,5 @@
 import CDNNL
+import Randomness
 
 /// A trainable array: the value in the layout its layer's primitives prefer, its gradient
 /// in the same layout, and Adam's moment estimates. Checkpoints see it in Keras's layout.
@@ -65,7 +66,7 @@ public final class Parameter {
     }
 
     /// Keras's Glorot-uniform: U(±√(6/(fan_in+fan_out))), drawn in Keras's element order.
-    func glorot(fanIn: Int, fanOut: Int, rng: inout SeededRNG) {
+    func glorot(fanIn: Int, fanOut: Int, rng: inout SplitMix64) {
         let limit = (6.0 / Float(fanIn + fanOut)).squareRoot()
         write((0..<count).map { _ in (rng.nextFloat() * 2 - 1) * limit })
     }
@@ -102,7 +103,7 @@ open class Layer {
     open func build(inputShape: [Int]) -> [Int] { self.inputShape = inputShape; return inputShape }
 
     /// Fills parameters with Keras's default initialisation.
-    open func initialize(rng: inout SeededRNG) {
+    open func initialize(rng: inout SplitMix64) {
         for p in parameters where p.name.hasSuffix("kernel") {
             let (fi, fo) = Parameter.kerasFans(p.kerasShape)
             p.glorot(fanIn: fi, fanOut: fo, rng: &rng)
@@ -126,5 +127,5 @@ open class Layer {
 /// A layer whose forward pass draws random numbers (Dropout): the trainer reseeds it per
 /// step from (seed, epoch, step), which makes resumed runs repeat uninterrupted ones.
 protocol Stochastic: AnyObject {
-    var rng: SeededRNG { get set }
+    var rng: SplitMix64 { get set }
 }

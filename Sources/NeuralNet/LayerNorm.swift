@@ -1,4 +1,5 @@
 import CDNNL
+import Randomness
 
 /// Keras LayerNormalization over the last axis: y = γ·(x − μ)/√(σ² + ε) + β with the biased
 /// variance; γ starts at 1, β at 0.
@@ -30,7 +31,7 @@ public final class LayerNorm: Layer {
         return inputShape
     }
 
-    public override func initialize(rng: inout SeededRNG) {
+    public override func initialize(rng: inout SplitMix64) {
         parameters[0].write([Float](repeating: 1, count: d))
         parameters[1].write([Float](repeating: 0, count: d))
     }

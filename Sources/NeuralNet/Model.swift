@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 
 /// A trainable network with one or more inputs and one output.
 public protocol Network: AnyObject {
@@ -49,7 +50,7 @@ public final class Sequential: Network {
         var shape = inputShape
         for (i, l) in layers.enumerated() {
             shape = l.build(inputShape: shape)
-            var rng = SeededRNG.derive(seed, UInt64(i))
+            var rng = SplitMix64.derive(seed, UInt64(i))
             l.initialize(rng: &rng)
         }
         outputShape = shape

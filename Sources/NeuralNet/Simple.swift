@@ -1,5 +1,6 @@
 import CDNNL
 import Foundation
+import Randomness
 
 /// Keras Flatten: `[N, …]` → `[N, prod(…)]` in Keras's (h, w, c) order. Blocked activations
 /// from convolutions are reordered to plain channels-last here (the model's edge between
@@ -71,7 +72,7 @@ public final class ReLU: Layer {
 /// Differs from Keras: the random stream is our own (SplitMix64), so masks differ from TF's.
 public final class Dropout: Layer, Stochastic {
     public let rate: Float
-    var rng = SeededRNG(seed: 0)
+    var rng = SplitMix64(seed: 0)
     private var y: [Int: Tensor] = [:]
     private var dx: [Int: Tensor] = [:]
     private var mask: [Int: [Float]] = [:]

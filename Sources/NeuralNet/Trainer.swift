@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 
 /// Samples for a model: one flat array per model input (samples back to back, each in the
 /// input's per-sample shape) and the targets (samples back to back).
@@ -54,7 +55,7 @@ public final class Trainer {
         while epoch < epochs {
             let e = epoch
             var order = Array(0..<train.count)
-            var rng = SeededRNG.derive(seed, UInt64(e), 1)
+            var rng = SplitMix64.derive(seed, UInt64(e), 1)
             order.shuffle(using: &rng)
             var total = 0.0
             var step = 0
@@ -139,7 +140,7 @@ public final class Trainer {
     private func reseedDropout(epoch: Int, step: Int) {
         for (i, l) in model.allLayers.enumerated() {
             if let s = l as? Stochastic {
-                s.rng = SeededRNG.derive(seed ^ (UInt64(i + 1) &* 0xA24B_AED4_963E_E407), UInt64(epoch), UInt64(step) + 2)
+                s.rng = SplitMix64.derive(seed ^ (UInt64(i + 1) &* 0xA24B_AED4_963E_E407), UInt64(epoch), UInt64(step) + 2)
             }
         }
     }

@@ -1,24 +1,23 @@
 import Foundation
+import Randomness
 
-/// Reproducible standard normal deviates: SplitMix64 (Steele et al. 2014) feeding the
-/// Box–Muller transform. Seeded per galaxy, so results do not depend on thread scheduling.
+/// Reproducible standard normal deviates: the project's SplitMix64 feeding the Box–Muller
+/// transform, both branches used (the sine kept as a spare for the next call). Seeded per
+/// galaxy, so results do not depend on thread scheduling.
 public struct GaussianRandom: Sendable {
-    private var state: UInt64
+    private var bits: SplitMix64
     private var spare: Double?
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { bits = SplitMix64(seed: seed) }
 
-    public mutating func nextUInt64() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    /// The next 64 random bits.
+    public mutating func nextUInt64() -> UInt64 { bits.next() }
 
-    /// Uniform in (0, 1).
-    public mutating func nextUniform() -> Double { (Double(nextUInt64() >> 11) + 0.5) / 9_007_199_254_740_992 }
+    /// Uniform in (0, 1) from the top 53 bits, (k + ½)/2⁵³: never 0, so its logarithm is finite.
+    public mutating func nextUniform() -> Double { bits.uniformOpen() }
 
+    /// A standard normal deviate: a fresh Box–Muller pair's cosine branch, or the sine branch
+    /// left over from the previous call.
     public mutating func nextGaussian() -> Double {
         if let s = spare { spare = nil; return s }
         let u = nextUniform(), v = nextUniform()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StellarPops
+import Workflows
 
 /// `galam bench fit` (registered as `bench fit` until the bench group exists).
 struct BenchFitCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Imaging
 import SurveyIO
+import Workflows
 
 /// `galam bench images`: throughput of the image stage.
 struct BenchImagesCommand: ParsableCommand {
@@ -103,26 +104,14 @@ struct BenchImagesCommand: ParsableCommand {
             guard let m = Deblender.Mode(rawValue: deblendMode) else { throw ValidationError("--deblend-mode must be linear or exponential") }
             stage.detector.deblender.mode = m
         }
-        var inputs: [RGBImage] = []
-        if let images {
-            let files = try FileManager.default.contentsOfDirectory(atPath: images).filter { $0.hasSuffix(".jpg") }.sorted()
-            guard !files.isEmpty else { throw ValidationError("no .jpg in \(images)") }
-            let decoded = try files.map { try JPEG.read(images + "/" + $0) }
-            inputs = (0..<count).map { decoded[$0 % decoded.count] }
-        } else {
-            var random = SceneRandom(seed: seed)
-            inputs = (0..<count).map { _ in
-                SyntheticScenes.render(size: 128, galaxies: [SyntheticScenes.centralGalaxy(size: 128, random: &random)], random: &random)
-            }
-        }
+        let inputs = try images.map { try ImageBenchmark.decodedCutouts(directory: $0, count: count) }
+            ?? ImageBenchmark.syntheticScenes(count: count, seed: seed)
         let threadCounts = threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
         if !inputs.isEmpty {
             print("image stage, \(inputs.count) images of 128×128 (\(images == nil ? "synthetic" : images!)), \(ProcessInfo.processInfo.activeProcessorCount) cores visible")
             for t in threadCounts {
-                let start = Date()
-                let accepted = ImageBench.run(stage: stage, images: inputs, threads: t)
-                let s = Date().timeIntervalSince(start)
-                print(String(format: "  threads %d: %.0f images/s (%.2f ms per image per thread), %d accepted", t, Double(inputs.count) / s, 1000 * s * Double(t) / Double(inputs.count), accepted))
+                let r = ImageBenchmark.time(stage: stage, images: inputs, threads: t)
+                print(String(format: "  threads %d: %.0f images/s (%.2f ms per image per thread), %d accepted", t, r.imagesPerSecond, r.millisecondsPerImagePerThread, r.accepted))
             }
         }
         if blendStudy > 0 {
@@ -138,18 +127,7 @@ struct BenchImagesCommand: ParsableCommand {
             let r = try check.run(stage: stage)
             print("survey \(survey): \(r.rows.count) cutouts (\(String(format: "%.1f", Date().timeIntervalSince(start))) s)")
             print(r)
-            if let surveyRows {
-                let rows: [[String]] = r.rows.map { (row: SurveyBlendCheck.Row) -> [String] in
-                    let e: [String] = row.ellipse.map { e in
-                        [e.centerX, e.centerY, e.semiMajor, e.semiMinor, e.angleRadians].map { String(format: "%.3f", $0) }
-                    } ?? ["", "", "", "", ""]
-                    return [row.imageFile, String(row.overlappingNeighbour), String(row.neighbours), row.rejectReason ?? "accepted"] + e
-                }
-                let table = Catalog(columns: ["image_file", "overlapping_neighbour", "n_neighbours", "outcome",
-                                              "ellipse_x", "ellipse_y", "ellipse_semi_major", "ellipse_semi_minor", "ellipse_angle_rad"],
-                                    rows: rows)
-                try table.write(to: surveyRows)
-            }
+            if let surveyRows { try SurveyBlendCheck.rowsTable(r).write(to: surveyRows) }
         }
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import NeuralNet
-import Reports
+import Workflows
 
 /// `galam demo`: the main job on built-in defaults.
 struct DemoCommand: ParsableCommand {

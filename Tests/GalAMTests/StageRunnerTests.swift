@@ -1,6 +1,7 @@
 import Foundation
 @testable import GalAM
 import NeuralNet
+import Randomness
 import TestSupport
 import XCTest
 
@@ -13,7 +14,7 @@ final class StageRunnerTests: XCTestCase {
     }
 
     static func data(_ n: Int, seed: UInt64) -> Dataset {
-        var rng = SeededRNG(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let x = (0..<(n * 6)).map { _ in rng.nextFloat() }
         let y = (0..<n).map { i in (0..<6).reduce(Float(0)) { $0 + x[i * 6 + $1] * Float($1 + 1) } / 21 }
         return Dataset(inputs: [x], targets: y, count: n)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Imaging
+import Randomness
 import XCTest
 
 final class DetectionTests: XCTestCase {
@@ -59,7 +60,7 @@ final class DetectionTests: XCTestCase {
         var total = 0.0
         for y in -2...2 { for x in -2...2 { total += exp(-Double(x * x + y * y) / (2 * s * s)) } }
         XCTAssertEqual(Double(k2[12]), 1 / total, accuracy: 1e-6)
-        var rng = SplitMix(seed: 2)
+        var rng = SplitMix64(seed: 2)
         let img = GreyImage(width: 13, height: 9, pixels: (0..<117).map { _ in Float(rng.uniform()) })
         let got = kernel.convolve(img)
         for y in 0..<9 {
@@ -74,7 +75,7 @@ final class DetectionTests: XCTestCase {
     }
 
     func testBackgroundOfFlatNoisyImage() {
-        var rng = SplitMix(seed: 9)
+        var rng = SplitMix64(seed: 9)
         var img = GreyImage(width: 128, height: 128)
         for i in 0..<img.count { img.pixels[i] = Float(0.2 + 0.03 * rng.gaussian()) }
         // A bright source that sigma clipping must ignore.

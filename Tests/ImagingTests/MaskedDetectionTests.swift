@@ -1,5 +1,6 @@
 import Foundation
 @testable import Imaging
+import Randomness
 import XCTest
 
 /// Blend detection within the central ellipse: background and RMS from the unmasked image
@@ -9,7 +10,7 @@ final class MaskedDetectionTests: XCTestCase {
     /// 8-bit image: sky 0.02 ± 0.008 and Gaussian blobs (x, amplitude 0.4, σ 3 px) on row 64;
     /// the mask is a disc of radius 30 around the centre.
     func scene(blobsAt xs: [Double]) -> (image: GreyImage, inside: [Bool]) {
-        var rng = SplitMix(seed: 4)
+        var rng = SplitMix64(seed: 4)
         var img = GreyImage(width: 128, height: 128)
         var inside = [Bool](repeating: false, count: 128 * 128)
         for y in 0..<128 {

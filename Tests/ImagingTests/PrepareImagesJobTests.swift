@@ -20,11 +20,7 @@ final class PrepareImagesJobTests: XCTestCase {
         let jpeg = try Data(contentsOf: URL(fileURLWithPath: images + "/" + rows[0][0]))
         try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: images + "/truncated.jpg"))
         try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: images + "/text.jpg"))
-        var random = SceneRandom(seed: 3)
-        let host = SyntheticScenes.centralGalaxy(size: 128, random: &random)
-        var nb = SyntheticScenes.neighbour(of: host, separation: 1.4 * host.effectiveRadiusPixels, random: &random)
-        nb.peak = host.peak
-        try JPEG.write(SyntheticScenes.render(size: 128, galaxies: [host, nb], random: &random), to: images + "/blend.jpg", quality: 95)
+        try JPEG.write(SimulatedBlend.pair(), to: images + "/blend.jpg", quality: 95)
         rows += [["truncated.jpg"], ["text.jpg"], ["missing.jpg"], ["blend.jpg"]]
         try Catalog(columns: ["image_file"], rows: rows).write(to: dir + "/catalog.csv")
 

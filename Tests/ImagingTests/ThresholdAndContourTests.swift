@@ -1,5 +1,6 @@
 import Foundation
 @testable import Imaging
+import Randomness
 import SurveyIO
 import XCTest
 
@@ -11,7 +12,7 @@ final class ThresholdAndContourTests: XCTestCase {
         values += [Float](repeating: 0.7, count: 100)
         XCTAssertEqual(try IterativeThreshold(tolerance: 1e-6).threshold(of: values), 0.45, accuracy: 1e-6)
         // With noise the converged threshold matches a plain reference loop.
-        var rng = SplitMix(seed: 3)
+        var rng = SplitMix64(seed: 3)
         let noisy = (0..<2000).map { i -> Float in (i < 1500 ? 0.1 : 0.8) + Float(rng.gaussian() * 0.05) }
         var t = (noisy.max()! + noisy.min()!) / 2
         for _ in 0..<100 {
@@ -33,7 +34,7 @@ final class ThresholdAndContourTests: XCTestCase {
 
     func testEllipseFitRecoversNoisyEllipse() throws {
         let truth = Ellipse(centerX: 61.3, centerY: 70.8, semiMajor: 30, semiMinor: 14, angleRadians: 0.6)
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for noise in [0.0, 0.15] {
             let points = (0..<200).map { k -> (x: Double, y: Double) in
                 let p = truth.point(at: 2 * Double.pi * Double(k) / 200)
@@ -87,7 +88,7 @@ final class ThresholdAndContourTests: XCTestCase {
     }
 
     func testConnectedComponentsMatchNaiveFloodFill() {
-        var rng = SplitMix(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for (W, H, p) in [(23, 17, 0.45), (40, 31, 0.55), (9, 50, 0.3)] {
             let mask = (0..<(W * H)).map { _ in rng.uniform() < p }
             for eight in [true, false] {
@@ -117,23 +118,5 @@ final class ThresholdAndContourTests: XCTestCase {
                 XCTAssertEqual(got.labels, ref)
             }
         }
-    }
-}
-
-/// A small seeded generator for tests (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func gaussian() -> Double {
-        let u = max(uniform(), 1e-300), v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import XCTest
 @testable import NeuralNet
 
@@ -66,7 +67,7 @@ final class AttentionTests: XCTestCase {
     func makeMHA(tk: Int = 2) -> MultiHeadAttention {
         let m = MultiHeadAttention("mha", heads: 2, keyDim: 3)
         _ = m.build(queryShape: [3, 4], valueShape: [tk, 5])
-        var rng = SeededRNG(seed: 31)
+        var rng = SplitMix64(seed: 31)
         m.initialize(rng: &rng)
         for p in m.parameters where p.name.hasSuffix("bias") { p.write(randomValues(p.count, seed: 32).map { 0.2 * $0 }) }
         return m

@@ -1,16 +1,17 @@
+import Randomness
 import XCTest
 @testable import NeuralNet
 
 /// Random values in [-1, 1) from a seeded generator (tests must be repeatable).
 func randomValues(_ n: Int, seed: UInt64) -> [Float] {
-    var r = SeededRNG(seed: seed)
+    var r = SplitMix64(seed: seed)
     return (0..<n).map { _ in r.nextFloat() * 2 - 1 }
 }
 
 /// Builds and initialises one layer for a per-sample input shape.
 func built<L: Layer>(_ layer: L, _ inputShape: [Int], seed: UInt64 = 1) -> L {
     _ = layer.build(inputShape: inputShape)
-    var rng = SeededRNG(seed: seed)
+    var rng = SplitMix64(seed: seed)
     layer.initialize(rng: &rng)
     // Non-zero biases so the tests see them.
     for p in layer.parameters where p.name.hasSuffix("bias") || p.name.hasSuffix("beta") {

@@ -1,4 +1,5 @@
 import Foundation
+import Randomness
 import XCTest
 @testable import NeuralNet
 
@@ -83,7 +84,7 @@ final class TrainingTests: XCTestCase {
     /// Images 8×8×1 made of constant 2×2 blocks (so max pooling loses nothing); the target is
     /// the centred sum of the four top-left blocks.
     static func synthetic(_ n: Int, seed: UInt64) -> Dataset {
-        var r = SeededRNG(seed: seed)
+        var r = SplitMix64(seed: seed)
         var xs: [Float] = [], ys: [Float] = []
         for _ in 0..<n {
             let blocks = (0..<16).map { _ in r.nextFloat() }

@@ -1,9 +1,12 @@
 import Foundation
+import Imaging
+import MockSurvey
 import SurveyIO
 
 /// Measures the image stage's rejections on a simulated survey (`galam simulate`) against its
 /// `truth.csv`: how many cutouts with a planted overlapping neighbour are rejected as
-/// "blended", and how many without one are rejected (for any reason).
+/// "blended", and how many without one are rejected (for any reason). The truth is read
+/// through MockSurvey's `TruthColumn`, the schema `galam simulate` writes.
 public struct SurveyBlendCheck {
     /// The survey folder: `truth.csv` and `images/`.
     public var surveyDirectory: String
@@ -23,8 +26,8 @@ public struct SurveyBlendCheck {
         public var rejectReason: String?
         /// The fitted central ellipse (before the mask's scaling), when one was found.
         public var ellipse: Ellipse?
-        /// The nearest neighbour's centre in pixels (truth.csv `nearest_neighbour_x_px`,
-        /// `_y_px`), when the survey records it.
+        /// The nearest neighbour's centre in pixels (`TruthColumn.nearestNeighbourXPixels`,
+        /// `…YPixels`), when the survey records it.
         public var neighbourCentre: (x: Double, y: Double)?
     }
 
@@ -93,6 +96,21 @@ public struct SurveyBlendCheck {
         }
     }
 
+    /// Each cutout's truth, outcome and fitted ellipse (pixels; empty without one), for
+    /// `galam bench images --survey-rows`.
+    public static func rowsTable(_ result: Result) -> Catalog {
+        let rows: [[String]] = result.rows.map { row in
+            let e: [String] = row.ellipse.map { e in
+                [e.centerX, e.centerY, e.semiMajor, e.semiMinor, e.angleRadians].map { String(format: "%.3f", $0) }
+            } ?? ["", "", "", "", ""]
+            return [row.imageFile, String(row.overlappingNeighbour), String(row.neighbours), row.rejectReason ?? "accepted"] + e
+        }
+        return Catalog(columns: [TruthColumn.imageFile.rawValue, TruthColumn.overlappingNeighbour.rawValue,
+                                 TruthColumn.neighbours.rawValue, "outcome",
+                                 "ellipse_x", "ellipse_y", "ellipse_semi_major", "ellipse_semi_minor", "ellipse_angle_rad"],
+                       rows: rows)
+    }
+
     /// Reads `truth.csv`, runs `stage` on every cutout and pairs the outcomes with the truth.
     public func run(stage: ImageStage) throws -> Result {
         let truthPath = surveyDirectory + "/truth.csv"
@@ -100,22 +118,23 @@ public struct SurveyBlendCheck {
             throw SurveyIOError(path: truthPath, reason: "no truth.csv: is this a folder written by `galam simulate`?")
         }
         let truth = try Catalog(contentsOf: truthPath)
-        let names = try truth.column("image_file")
-        let overlapText = try truth.column("overlapping_neighbour")
-        let neighbourText = try truth.column("n_neighbours")
+        let names = try TruthColumn.imageFile.values(in: truth)
+        let overlapText = try TruthColumn.overlappingNeighbour.values(in: truth)
+        let neighbourText = try TruthColumn.neighbours.values(in: truth)
         // Older surveys lack the neighbour's position; the breakdown by mask is then skipped.
-        let xs = truth.columns.contains("nearest_neighbour_x_px") ? try truth.column("nearest_neighbour_x_px") : nil
-        let ys = truth.columns.contains("nearest_neighbour_y_px") ? try truth.column("nearest_neighbour_y_px") : nil
+        let xColumn = TruthColumn.nearestNeighbourXPixels, yColumn = TruthColumn.nearestNeighbourYPixels
+        let xs = xColumn.isPresent(in: truth) ? try xColumn.values(in: truth) : nil
+        let ys = yColumn.isPresent(in: truth) ? try yColumn.values(in: truth) : nil
         var rows: [Row] = []
         for k in names.indices {
             guard let n = Int(neighbourText[k]) else {
-                throw SurveyIOError(path: truthPath, reason: "row \(k + 2): n_neighbours '\(neighbourText[k])' is not an integer")
+                throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(TruthColumn.neighbours.rawValue) '\(neighbourText[k])' is not an integer")
             }
             let o: Bool
             switch overlapText[k].lowercased() {
             case "true", "1": o = true
             case "false", "0": o = false
-            default: throw SurveyIOError(path: truthPath, reason: "row \(k + 2): overlapping_neighbour '\(overlapText[k])' is not true/false")
+            default: throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(TruthColumn.overlappingNeighbour.rawValue) '\(overlapText[k])' is not true/false")
             }
             var row = Row(imageFile: names[k], overlappingNeighbour: o, neighbours: n)
             if let xs, let ys, let x = Double(xs[k]), let y = Double(ys[k]) { row.neighbourCentre = (x, y) }

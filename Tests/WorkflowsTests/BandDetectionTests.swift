@@ -1,13 +1,15 @@
 import Foundation
 import Imaging
+import Randomness
 import SurveyIO
+import Workflows
 import XCTest
 
 /// `ImageStage.detectionImages = .greyAndBands`: blend detection also on each colour channel.
 final class BandDetectionTests: XCTestCase {
     /// A red central galaxy and a blue neighbour of similar grey brightness.
     func scene(separation: Double, seed: UInt64) -> RGBImage {
-        var random = SceneRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let host = SceneGalaxy(x: 64, y: 64, peak: 0.06, effectiveRadiusPixels: 9, sersicIndex: 1.5, axisRatio: 0.8,
                                angleRadians: 0.3, colour: (1, 0.55, 0.1))
         let blue = SceneGalaxy(x: 64 + separation, y: 64, peak: 0.05, effectiveRadiusPixels: 5, sersicIndex: 1, axisRatio: 0.9,
@@ -34,7 +36,7 @@ final class BandDetectionTests: XCTestCase {
         XCTAssertFalse(splitOnlyByBands.isEmpty, "no separation where the blue channel splits what grey merges")
 
 
-        var random = SceneRandom(seed: 5)
+        var random = SplitMix64(seed: 5)
         for _ in 0..<10 {
             let alone = SyntheticScenes.render(size: 128, galaxies: [SyntheticScenes.centralGalaxy(size: 128, random: &random)],
                                                random: &random)

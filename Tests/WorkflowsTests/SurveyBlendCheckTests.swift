@@ -3,6 +3,7 @@ import Imaging
 import MockSurvey
 import SurveyIO
 import TestSupport
+import Workflows
 import XCTest
 
 /// The measurement behind `galam bench images --survey`: rejections on a tiny simulated survey

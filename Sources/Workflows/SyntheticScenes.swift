@@ -1,8 +1,17 @@
 import Foundation
+import Randomness
 import SurveyIO
 
-/// Synthetic cutouts for measuring the stage: Sérsic galaxies with colours on a noisy sky,
-/// optionally with planted neighbours. Used by the blend study and the benchmark.
+/// Synthetic cutouts for measuring the image stage: Sérsic galaxies with colours on a noisy sky,
+/// optionally with planted neighbours. Used by the blend study, `galam bench images` and the
+/// detection tests.
+///
+/// Why not MockSurvey's renderer: these scenes are not a survey (no photometry, PSF or
+/// nanomaggies, flux in display units, a cheaper 2×2 sub-sampling and a b_n without the
+/// 1/n² term), and the blend study's and benchmark's published figures and the detection
+/// tests' thresholds were measured on exactly these pixels. Rendering them with
+/// `SersicComponent` would change every scene, so the scene code lives here, outside the
+/// production modules, rather than being merged into the simulator.
 public struct SceneGalaxy: Sendable {
     public var x: Double
     public var y: Double
@@ -36,32 +45,14 @@ public struct SceneGalaxy: Sendable {
     }
 }
 
-/// A small seeded generator (SplitMix64) so scenes are reproducible from a seed.
-public struct SceneRandom: Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    public mutating func uniform(_ lo: Double = 0, _ hi: Double = 1) -> Double {
-        lo + (hi - lo) * Double(next() >> 11) / Double(1 << 53)
-    }
-    public mutating func gaussian() -> Double {
-        let u = max(uniform(), 1e-300), v = uniform()
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
-    }
-}
-
+/// Scene rendering and random galaxies. Every random draw comes from the caller's SplitMix64
+/// (`uniform(lo, hi)` and `gaussian()`), in a fixed order, so a seed gives the same scenes.
 public enum SyntheticScenes {
     /// Renders galaxies on a sky of level `sky` with Gaussian noise `noise` per channel, then
     /// maps flux f to 8 bits with an asinh stretch, asinh(f/β)/asinh(1/β), as SDSS colour
     /// cutouts compress their dynamic range (Lupton et al. 2004).
     public static func render(size: Int, galaxies: [SceneGalaxy], sky: Double = 0.004, noise: Double = 0.006,
-                              softening beta: Double = 0.05, random: inout SceneRandom) -> RGBImage {
+                              softening beta: Double = 0.05, random: inout SplitMix64) -> RGBImage {
         let norm = asinh(1 / beta)
         var image = RGBImage(width: size, height: size)
         for y in 0..<size {
@@ -85,7 +76,7 @@ public enum SyntheticScenes {
     }
 
     /// A random central galaxy at the image centre.
-    public static func centralGalaxy(size: Int, random: inout SceneRandom) -> SceneGalaxy {
+    public static func centralGalaxy(size: Int, random: inout SplitMix64) -> SceneGalaxy {
         let scale = Double(size) / 128
         return SceneGalaxy(x: Double(size / 2) + random.uniform(-1.5, 1.5), y: Double(size / 2) + random.uniform(-1.5, 1.5),
                            peak: random.uniform(0.03, 0.1), effectiveRadiusPixels: random.uniform(6, 14) * scale,
@@ -94,7 +85,7 @@ public enum SyntheticScenes {
     }
 
     /// A neighbour at `separation` pixels from `host` in a random direction.
-    public static func neighbour(of host: SceneGalaxy, separation: Double, random: inout SceneRandom) -> SceneGalaxy {
+    public static func neighbour(of host: SceneGalaxy, separation: Double, random: inout SplitMix64) -> SceneGalaxy {
         let phi = random.uniform(0, 2 * Double.pi)
         return SceneGalaxy(x: host.x + separation * cos(phi), y: host.y + separation * sin(phi),
                            peak: host.peak * random.uniform(0.3, 1), effectiveRadiusPixels: host.effectiveRadiusPixels * random.uniform(0.4, 0.9),
@@ -102,7 +93,7 @@ public enum SyntheticScenes {
                            angleRadians: random.uniform(0, Double.pi), colour: randomColour(&random))
     }
 
-    static func randomColour(_ random: inout SceneRandom) -> (Double, Double, Double) {
+    static func randomColour(_ random: inout SplitMix64) -> (Double, Double, Double) {
         let red = random.uniform(0, 1)
         return (1, 0.75 + 0.15 * (1 - red), 0.45 + 0.4 * (1 - red))
     }

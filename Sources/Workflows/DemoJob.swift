@@ -1,13 +1,15 @@
 import Foundation
 import GalAM
 import MockSurvey
+import Reports
 import StellarPops
 import SurveyIO
 
 /// `galam demo`: the whole tool on a small simulated survey — simulate, label by full-spectrum
 /// fitting, prepare, train every stage, evaluate and report, then predict ages and
 /// metallicities for a separate set of galaxies that have only images. The one place that
-/// drives every stage, so it lives at the end of the module chain.
+/// drives every stage, so it lives at the end of the module chain, in Workflows: a showcase,
+/// not part of the product.
 public struct DemoJob {
     public var outputDirectory: String
     public var galaxies = 1500
@@ -90,8 +92,9 @@ public struct DemoJob {
         }
         // Held-out accuracy against the simulation truth.
         let pred = try Catalog(contentsOf: predPath), truth = try Catalog(contentsOf: out + "/held-out/truth.csv")
-        let tAge = Dictionary(uniqueKeysWithValues: zip(try truth.column("image_file"), try truth.column("log_age_lw")))
-        let tMh = Dictionary(uniqueKeysWithValues: zip(try truth.column("image_file"), try truth.column("mh_lw")))
+        let truthImages = try TruthColumn.imageFile.values(in: truth)
+        let tAge = Dictionary(uniqueKeysWithValues: zip(truthImages, try TruthColumn.logAgeLW.values(in: truth)))
+        let tMh = Dictionary(uniqueKeysWithValues: zip(truthImages, try TruthColumn.metallicityLW.values(in: truth)))
         var pa: [Double] = [], ta: [Double] = [], pm: [Double] = [], tm: [Double] = []
         for (img, (a, m)) in zip(try pred.column("image_file"), zip(try pred.column("log_age"), try pred.column("mh"))) {
             guard let a = Double(a), let m = Double(m), let x = tAge[img].flatMap(Double.init), let y = tMh[img].flatMap(Double.init) else { continue }

@@ -1,10 +1,11 @@
 import COpenBLAS
 import Foundation
+import StellarPops
 import SurveyIO
 
 /// Timing of the fitter for `galam bench fit`: seconds per spectrum on one and two threads
 /// (preparation of the galaxy's templates included, file reading excluded) and seconds per
-/// Monte Carlo realisation.
+/// Monte Carlo realisation. Times the fitter through its public API only, as a user would.
 public enum FitBenchmark {
     public struct Figures: Sendable {
         public var spectra: Int
@@ -18,6 +19,8 @@ public enum FitBenchmark {
         public var templates: Int
     }
 
+    /// Fits every `spec-*.fits` of `spectraDirectory` `repeats` times on one thread, then on
+    /// two, and times `realisations` Monte Carlo refits per spectrum (seed 1).
     public static func run(spectraDirectory: String, repeats: Int, realisations: Int,
                            selection: SSPGrid.Selection = .paper, options: FitOptions = FitOptions(),
                            mode: MonteCarloMode = .model) throws -> Figures {
@@ -40,11 +43,11 @@ public enum FitBenchmark {
         for s in jobs { _ = try fitOne(s) }
         let one = Date().timeIntervalSince(t0) / Double(jobs.count)
         let oneCPU = (threadCPUSeconds() - c0) / Double(jobs.count)
-        let next = WorkCounter()
+        let next = SharedCounter()
         t0 = Date()
         DispatchQueue.concurrentPerform(iterations: 2) { _ in
             while true {
-                let i = next.next()
+                let i = next.increment()
                 if i >= jobs.count { break }
                 _ = try? fitOne(jobs[i])
             }

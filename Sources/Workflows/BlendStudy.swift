@@ -1,8 +1,11 @@
 import Foundation
+import Imaging
+import Randomness
 import SurveyIO
 
-/// Measures blend rejection on synthetic cutouts: the share of planted overlaps rejected as
-/// "blended" and the share of isolated galaxies rejected (for any reason).
+/// Measures blend rejection on synthetic cutouts (`galam bench images --blend-study N`): the
+/// share of planted overlaps rejected as "blended" and the share of isolated galaxies rejected
+/// (for any reason). A study of the stage, not part of it, hence here rather than in Imaging.
 public struct BlendStudy: Sendable {
     /// Overlapping neighbours are planted at separations of `overlapSeparationRe` × the host's
     /// effective radius; isolated scenes have no neighbour or (half of them) one at least
@@ -41,7 +44,7 @@ public struct BlendStudy: Sendable {
     /// Builds `count` overlap scenes and `count` isolated scenes from `seed` and runs the stage.
     public func run(stage: ImageStage, count: Int, seed: UInt64, threads: Int) -> Result {
         struct Scene { var image: RGBImage; var overlap: Bool; var separationRe: Double }
-        var random = SceneRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         var scenes: [Scene] = []
         for k in 0..<(2 * count) {
             let host = SyntheticScenes.centralGalaxy(size: size, random: &random)
@@ -86,22 +89,5 @@ public struct BlendStudy: Sendable {
             }
         }
         return r
-    }
-}
-
-/// Throughput measurement support for `galam bench images`.
-public enum ImageBench {
-    /// Processes in-memory images on `threads` threads; returns how many were accepted.
-    public static func run(stage: ImageStage, images: [RGBImage], threads: Int) -> Int {
-        let next = SharedCounter()
-        let accepted = SharedCounter()
-        DispatchQueue.concurrentPerform(iterations: max(1, threads)) { _ in
-            while true {
-                let i = next.increment()
-                if i >= images.count { break }
-                if stage.process(images[i]).accepted { _ = accepted.increment() }
-            }
-        }
-        return accepted.increment()
     }
 }
