@@ -44,7 +44,7 @@ let package = Package(
         // The network engine knows nothing of galaxies: oneDNN, OpenBLAS and the random generator only.
         .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS", "Randomness"]),
         // The paper's networks, datasets and splits, staged training, prediction.
-        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "NeuralNet", "Randomness"]),
+        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "MockSurvey", "NeuralNet", "Randomness"]),
         .target(name: "Reports", dependencies: ["SurveyIO", "StellarPops", "MockSurvey", "NeuralNet", "GalAM"]),
         // What is not the product: the demo, the blend studies and their synthetic scenes, the benchmarks.
         .target(name: "Workflows", dependencies: ["SurveyIO", "Spectra", "Imaging", "StellarPops", "MockSurvey", "NeuralNet",
@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
-        .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
+        .testTarget(name: "GalamCLITests", dependencies: ["GalAM", "SurveyIO", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

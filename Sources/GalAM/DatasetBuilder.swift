@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import MockSurvey
 import Spectra
 import SurveyIO
 
@@ -99,7 +100,7 @@ public struct DatasetBuilder {
         var truth: [String: (Double, Double)] = [:]
         if let truthPath {
             let t = try Catalog(contentsOf: truthPath)
-            for (k, (a, m)) in zip(try t.column(specColumn), zip(try t.column(.truthAgeLW), try t.column(.truthMHLW))) {
+            for (k, (a, m)) in zip(try t.column(specColumn), zip(try t.column(ColumnName.logAgeLW), try t.column(ColumnName.metallicityLW))) {
                 if let a = Double(a), let m = Double(m) { truth[k] = (a, m) }
             }
         }
@@ -152,10 +153,4 @@ public struct DatasetBuilder {
             inputs: try CatalogJob.inputChecksums(catalogPath: catalogPath, files: inputFiles)).write(to: outputDirectory + "/manifest.json")
         return Summary(total: n, accepted: kept.count, counts: counts, rejections: fates.rejections, seconds: fates.seconds)
     }
-}
-
-/// The simulation truth `prepare --truth` carries into `labels.csv` (see MockSurvey's truth.csv).
-extension ColumnName {
-    static let truthAgeLW = ColumnName("log_age_lw")
-    static let truthMHLW = ColumnName("mh_lw")
 }

@@ -53,9 +53,9 @@ public struct SimulateJob {
             }
         }
         let rows = try results.map { try $0.get() }
-        try Catalog(columns: SimulatedCatalogColumn.allCases.map(\.rawValue), rows: rows.map(\.catalog))
+        try Catalog(columns: simulatedCatalogColumns, rows: rows.map(\.catalog))
             .write(to: outputDirectory + "/catalog.csv")
-        try Catalog(columns: TruthColumn.allCases.map(\.rawValue), rows: rows.map(\.truth)).write(to: outputDirectory + "/truth.csv")
+        try Catalog(columns: truthColumns, rows: rows.map(\.truth)).write(to: outputDirectory + "/truth.csv")
         return progress.elapsedSeconds
     }
 
@@ -65,13 +65,13 @@ public struct SimulateJob {
         let plate = 3000 + i / 640
         let selected = p.z >= 0.002 && p.z <= 0.3 && p.zWarning == 0 && p.snrTarget >= 5
         // Each value named by its column; the rows follow the schema's order (allCases).
-        let catalog: [SimulatedCatalogColumn: String] = [
-            .objid: String(1_237_650_000_000_000_000 + i), .specFile: spec, .imageFile: image, .ra: f(p.ra, 6), .dec: f(p.dec, 6),
+        let catalog: [ColumnName: String] = [
+            .objectID: String(1_237_650_000_000_000_000 + i), .specFile: spec, .imageFile: image, .ra: f(p.ra, 6), .dec: f(p.dec, 6),
             .redshift: f(p.z, 6), .snrR: f(g.spectrum.object.snMedianR, 3), .petroMagR: f(t.petroMagR, 3), .plate: String(plate),
-            .mjd: String(54000 + i / 640), .fiberid: String(i % 640 + 1),
+            .mjd: String(54000 + i / 640), .fiberID: String(i % 640 + 1),
         ]
         let nearest = t.nearestNeighbour
-        let truth: [TruthColumn: String] = [
+        let truth: [ColumnName: String] = [
             .specFile: spec, .imageFile: image, .logAgeLW: f(t.logAgeLW), .metallicityLW: f(t.metallicityLW),
             .logAgeLWTotal: f(t.logAgeLWTotal), .metallicityLWTotal: f(t.metallicityLWTotal),
             .logAgeMW: f(t.logAgeMW), .metallicityMW: f(t.metallicityMW), .redshift: f(p.z, 6), .zWarning: String(p.zWarning),
@@ -87,6 +87,6 @@ public struct SimulateJob {
             .nearestNeighbourYPixels: nearest.map { f($0.yPixels, 3) } ?? "",
         ]
         // A missing key would be a schema change without a value: fail loudly, not shift columns.
-        return (SimulatedCatalogColumn.allCases.map { catalog[$0]! }, TruthColumn.allCases.map { truth[$0]! })
+        return (simulatedCatalogColumns.map { catalog[$0]! }, truthColumns.map { truth[$0]! })
     }
 }

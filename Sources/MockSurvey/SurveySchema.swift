@@ -1,58 +1,54 @@
 import SurveyIO
 
 /// The columns of a simulated survey's `truth.csv`, in the order `galam simulate` writes them.
-/// Readers of the truth (the survey blend check, the demo) name columns through this type
-/// rather than copying strings, so a renamed or dropped column fails to compile, not to join.
-public enum TruthColumn: String, CaseIterable, Sendable {
-    case specFile = "spec_file"
-    case imageFile = "image_file"
+/// Readers of the truth (`prepare --truth`, the survey blend check, the demo) name columns
+/// through these names rather than copying strings, so a renamed or dropped column fails to
+/// compile, not to join. `spec_file`, `image_file`, `z` and `petroMag_r` are the survey
+/// catalog's own names (SurveyIO).
+public let truthColumns: [ColumnName] = [
+    .specFile, .imageFile, .logAgeLW, .metallicityLW, .logAgeLWTotal, .metallicityLWTotal, .logAgeMW, .metallicityMW,
+    .redshift, .zWarning, .snrTarget, .sigmaKms, .ebv, .petroMagR, .bulgeToTotalR, .halfLightRadiusArcsec,
+    .fiberFractionR, .neighbours, .overlappingNeighbour, .intendedSelected, .centralRePixels,
+    .nearestNeighbourSeparationPixels, .nearestNeighbourDeltaMagR, .nearestNeighbourRePixels,
+    .nearestNeighbourXPixels, .nearestNeighbourYPixels,
+]
+
+/// The truth of a simulated galaxy (`truth.csv`).
+extension ColumnName {
     /// Luminosity-weighted log age [yr] and [M/H] of the light in the fibre spectrum.
-    case logAgeLW = "log_age_lw"
-    case metallicityLW = "mh_lw"
+    public static let logAgeLW = ColumnName("log_age_lw")
+    public static let metallicityLW = ColumnName("mh_lw")
     /// The same over the whole galaxy.
-    case logAgeLWTotal = "log_age_lw_total"
-    case metallicityLWTotal = "mh_lw_total"
+    public static let logAgeLWTotal = ColumnName("log_age_lw_total")
+    public static let metallicityLWTotal = ColumnName("mh_lw_total")
     /// Mass-weighted log age and [M/H].
-    case logAgeMW = "log_age_mw"
-    case metallicityMW = "mh_mw"
-    case redshift = "z"
-    case zWarning = "zwarning"
+    public static let logAgeMW = ColumnName("log_age_mw")
+    public static let metallicityMW = ColumnName("mh_mw")
+    public static let zWarning = ColumnName("zwarning")
     /// The r-band S/N the spectrum was simulated to reach.
-    case snrTarget = "snr_r_target"
-    case sigmaKms = "sigma_kms"
-    case ebv = "ebv"
-    case petroMagR = "petroMag_r"
+    public static let snrTarget = ColumnName("snr_r_target")
+    public static let sigmaKms = ColumnName("sigma_kms")
+    public static let ebv = ColumnName("ebv")
     /// Bulge-to-total light in r.
-    case bulgeToTotalR = "bt_r"
-    case halfLightRadiusArcsec = "re_arcsec"
+    public static let bulgeToTotalR = ColumnName("bt_r")
+    public static let halfLightRadiusArcsec = ColumnName("re_arcsec")
     /// Share of the r-band light inside the fibre.
-    case fiberFractionR = "fiber_fraction_r"
-    case neighbours = "n_neighbours"
+    public static let fiberFractionR = ColumnName("fiber_fraction_r")
+    public static let neighbours = ColumnName("n_neighbours")
     /// "true" when a neighbour overlaps the central galaxy (the blend check's truth).
-    case overlappingNeighbour = "overlapping_neighbour"
+    public static let overlappingNeighbour = ColumnName("overlapping_neighbour")
     /// Whether the paper's spectral cuts would keep the galaxy, from the intended z, ZWARNING and S/N.
-    case intendedSelected = "intended_selected"
-    case centralRePixels = "central_re_px"
+    public static let intendedSelected = ColumnName("intended_selected")
+    public static let centralRePixels = ColumnName("central_re_px")
     /// The nearest neighbour (empty when there is none): separation, Δmag in r, size, centre.
-    case nearestNeighbourSeparationPixels = "nearest_neighbour_sep_px"
-    case nearestNeighbourDeltaMagR = "nearest_neighbour_dmag_r"
-    case nearestNeighbourRePixels = "nearest_neighbour_re_px"
-    case nearestNeighbourXPixels = "nearest_neighbour_x_px"
-    case nearestNeighbourYPixels = "nearest_neighbour_y_px"
-
-    /// This column's values in a catalog read from `truth.csv`.
-    public func values(in catalog: Catalog) throws -> [String] { try catalog.column(rawValue) }
-
-    /// Whether `catalog` has this column (surveys written before a column was added lack it).
-    public func isPresent(in catalog: Catalog) -> Bool { catalog.columns.contains(rawValue) }
+    public static let nearestNeighbourSeparationPixels = ColumnName("nearest_neighbour_sep_px")
+    public static let nearestNeighbourDeltaMagR = ColumnName("nearest_neighbour_dmag_r")
+    public static let nearestNeighbourRePixels = ColumnName("nearest_neighbour_re_px")
+    public static let nearestNeighbourXPixels = ColumnName("nearest_neighbour_x_px")
+    public static let nearestNeighbourYPixels = ColumnName("nearest_neighbour_y_px")
 }
 
 /// The columns of a simulated survey's `catalog.csv` (what SDSS would publish: no truth), in
-/// the order `galam simulate` writes them.
-public enum SimulatedCatalogColumn: String, CaseIterable, Sendable {
-    case objid, specFile = "spec_file", imageFile = "image_file", ra, dec, redshift = "z"
-    case snrR = "snr_r", petroMagR = "petroMag_r", plate, mjd, fiberid
-
-    /// This column's values in a catalog read from the survey's `catalog.csv`.
-    public func values(in catalog: Catalog) throws -> [String] { try catalog.column(rawValue) }
-}
+/// the order `galam simulate` writes them: the survey catalog's names every stage reads.
+public let simulatedCatalogColumns: [ColumnName] = [.objectID, .specFile, .imageFile, .ra, .dec, .redshift, .snrR, .petroMagR,
+                                                    .plate, .mjd, .fiberID]

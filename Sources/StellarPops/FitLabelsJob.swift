@@ -159,10 +159,3 @@ public struct FitLabelsJob {
         }
     }
 }
-
-/// Hands out indices to worker threads.
-final class WorkCounter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
-}

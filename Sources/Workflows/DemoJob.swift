@@ -92,11 +92,11 @@ public struct DemoJob {
         }
         // Held-out accuracy against the simulation truth.
         let pred = try Catalog(contentsOf: predPath), truth = try Catalog(contentsOf: out + "/held-out/truth.csv")
-        let truthImages = try TruthColumn.imageFile.values(in: truth)
-        let tAge = Dictionary(uniqueKeysWithValues: zip(truthImages, try TruthColumn.logAgeLW.values(in: truth)))
-        let tMh = Dictionary(uniqueKeysWithValues: zip(truthImages, try TruthColumn.metallicityLW.values(in: truth)))
+        let truthImages = try truth.column(ColumnName.imageFile)
+        let tAge = Dictionary(uniqueKeysWithValues: zip(truthImages, try truth.column(ColumnName.logAgeLW)))
+        let tMh = Dictionary(uniqueKeysWithValues: zip(truthImages, try truth.column(ColumnName.metallicityLW)))
         var pa: [Double] = [], ta: [Double] = [], pm: [Double] = [], tm: [Double] = []
-        for (img, (a, m)) in zip(try pred.column("image_file"), zip(try pred.column("log_age"), try pred.column("mh"))) {
+        for (img, (a, m)) in zip(try pred.column(.imageFile), zip(try pred.column(.logAge), try pred.column(.mh))) {
             guard let a = Double(a), let m = Double(m), let x = tAge[img].flatMap(Double.init), let y = tMh[img].flatMap(Double.init) else { continue }
             pa.append(a); ta.append(x); pm.append(m); tm.append(y)
         }

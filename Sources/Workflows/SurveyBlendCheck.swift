@@ -6,7 +6,7 @@ import SurveyIO
 /// Measures the image stage's rejections on a simulated survey (`galam simulate`) against its
 /// `truth.csv`: how many cutouts with a planted overlapping neighbour are rejected as
 /// "blended", and how many without one are rejected (for any reason). The truth is read
-/// through MockSurvey's `TruthColumn`, the schema `galam simulate` writes.
+/// through MockSurvey's `truthColumns` names, the schema `galam simulate` writes.
 public struct SurveyBlendCheck {
     /// The survey folder: `truth.csv` and `images/`.
     public var surveyDirectory: String
@@ -26,7 +26,7 @@ public struct SurveyBlendCheck {
         public var rejectReason: String?
         /// The fitted central ellipse (before the mask's scaling), when one was found.
         public var ellipse: Ellipse?
-        /// The nearest neighbour's centre in pixels (`TruthColumn.nearestNeighbourXPixels`,
+        /// The nearest neighbour's centre in pixels (`ColumnName.nearestNeighbourXPixels`,
         /// `…YPixels`), when the survey records it.
         public var neighbourCentre: (x: Double, y: Double)?
     }
@@ -105,8 +105,8 @@ public struct SurveyBlendCheck {
             } ?? ["", "", "", "", ""]
             return [row.imageFile, String(row.overlappingNeighbour), String(row.neighbours), row.rejectReason ?? "accepted"] + e
         }
-        return Catalog(columns: [TruthColumn.imageFile.rawValue, TruthColumn.overlappingNeighbour.rawValue,
-                                 TruthColumn.neighbours.rawValue, "outcome",
+        return Catalog(columns: [ColumnName.imageFile.rawValue, ColumnName.overlappingNeighbour.rawValue,
+                                 ColumnName.neighbours.rawValue, "outcome",
                                  "ellipse_x", "ellipse_y", "ellipse_semi_major", "ellipse_semi_minor", "ellipse_angle_rad"],
                        rows: rows)
     }
@@ -118,23 +118,23 @@ public struct SurveyBlendCheck {
             throw SurveyIOError(path: truthPath, reason: "no truth.csv: is this a folder written by `galam simulate`?")
         }
         let truth = try Catalog(contentsOf: truthPath)
-        let names = try TruthColumn.imageFile.values(in: truth)
-        let overlapText = try TruthColumn.overlappingNeighbour.values(in: truth)
-        let neighbourText = try TruthColumn.neighbours.values(in: truth)
+        let names = try truth.column(ColumnName.imageFile)
+        let overlapText = try truth.column(ColumnName.overlappingNeighbour)
+        let neighbourText = try truth.column(ColumnName.neighbours)
         // Older surveys lack the neighbour's position; the breakdown by mask is then skipped.
-        let xColumn = TruthColumn.nearestNeighbourXPixels, yColumn = TruthColumn.nearestNeighbourYPixels
-        let xs = xColumn.isPresent(in: truth) ? try xColumn.values(in: truth) : nil
-        let ys = yColumn.isPresent(in: truth) ? try yColumn.values(in: truth) : nil
+        let xColumn = ColumnName.nearestNeighbourXPixels, yColumn = ColumnName.nearestNeighbourYPixels
+        let xs = truth.has(xColumn) ? try truth.column(xColumn) : nil
+        let ys = truth.has(yColumn) ? try truth.column(yColumn) : nil
         var rows: [Row] = []
         for k in names.indices {
             guard let n = Int(neighbourText[k]) else {
-                throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(TruthColumn.neighbours.rawValue) '\(neighbourText[k])' is not an integer")
+                throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(ColumnName.neighbours.rawValue) '\(neighbourText[k])' is not an integer")
             }
             let o: Bool
             switch overlapText[k].lowercased() {
             case "true", "1": o = true
             case "false", "0": o = false
-            default: throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(TruthColumn.overlappingNeighbour.rawValue) '\(overlapText[k])' is not true/false")
+            default: throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(ColumnName.overlappingNeighbour.rawValue) '\(overlapText[k])' is not true/false")
             }
             var row = Row(imageFile: names[k], overlappingNeighbour: o, neighbours: n)
             if let xs, let ys, let x = Double(xs[k]), let y = Double(ys[k]) { row.neighbourCentre = (x, y) }

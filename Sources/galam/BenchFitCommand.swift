@@ -32,22 +32,19 @@ struct BenchFitCommand: ParsableCommand {
     var mc = 50
 
     @Option(help: "paper (36 SSPs) or all (150).")
-    var templates = "paper"
+    var templates = FitLabelsCommand.TemplateChoice.paper
 
     @Option(name: .customLong("mc-mode"), help: "Monte Carlo noise added to: model (default) or data.")
-    var mcMode = "model"
+    var mcMode = MonteCarloMode.model
 
     @Option(help: "Gas emission lines: mask (default) or fit (11 extra Gaussian templates with their own V, σ).")
-    var gas = "mask"
+    var gas = GasTreatment.mask
 
     func run() throws {
-        guard templates == "paper" || templates == "all" else { throw ValidationError("--templates must be paper or all") }
-        guard let gasTreatment = GasTreatment(rawValue: gas) else { throw ValidationError("--gas must be mask or fit") }
-        guard let monteCarloMode = MonteCarloMode(rawValue: mcMode) else { throw ValidationError("--mc-mode must be model or data") }
         var options = FitOptions()
-        options.gas = gasTreatment
+        options.gas = gas
         let f = try FitBenchmark.run(spectraDirectory: spectra, repeats: max(1, repeats), realisations: max(1, mc),
-                                     selection: templates == "all" ? .all : .paper, options: options, mode: monteCarloMode)
+                                     selection: templates.selection, options: options, mode: mcMode)
         print("bench fit: \(f.spectra) fits, \(f.templates) templates, gas \(gas)")
         print(String(format: "  one thread:  %.4f s per spectrum (CPU %.4f s)", f.secondsPerSpectrumOneThread, f.cpuSecondsPerSpectrumOneThread))
         print(String(format: "  two threads: %.4f s per spectrum (throughput)", f.secondsPerSpectrumTwoThreads))

@@ -39,7 +39,7 @@ struct BenchImagesCommand: ParsableCommand {
     var count = 400
 
     @Option(help: "Comma-separated thread counts.")
-    var threads = "1,2"
+    var threads = CommaList([1, 2])
 
     @Option(help: "Folder of JPEG cutouts to time instead of synthetic scenes.")
     var images: String?
@@ -53,62 +53,22 @@ struct BenchImagesCommand: ParsableCommand {
     @Option(name: .customLong("survey-rows"), help: "With --survey: write each cutout's truth, outcome and fitted ellipse (pixels) to this CSV.")
     var surveyRows: String?
 
-    @Option(name: .customLong("detection-noise"), help: "Background/RMS for blend detection: unmasked (default) or masked (the authors' script).")
-    var detectionNoise = "unmasked"
-
-    @Option(name: .customLong("deblend-mode"), help: "Spacing of the deblending levels: linear or exponential (default: the stage's).")
-    var deblendMode: String?
-
-    @Option(name: .customLong("ellipse-scale"), help: "Mask ellipse scale (default: the stage's, 1.5 as the authors).")
-    var ellipseScale: Double?
-
-    @Option(help: "Smallest source in connected pixels (default: the stage's, 10 as the authors).")
-    var npixels: Int?
-
-    @Option(help: "Deblending levels (default: the stage's, 90 as the authors).")
-    var nlevels: Int?
-
-    @Option(help: "Detection threshold in background RMS (default: the stage's, 1.5 as the authors).")
-    var nsigma: Double?
-
-    @Option(name: .customLong("detect-on"), help: "Images blend detection looks at: grey (the authors) or grey+bands.")
-    var detectOn: ImageStage.DetectionImages?
-
-    @Option(name: .customLong("blend-region"), help: "Where a second source makes a blend: mask (the authors) or footprint.")
-    var blendRegion: ImageStage.BlendRegion?
-
-    @Option(name: .customLong("min-prominence"), help: "Smallest rise of a deblended piece above its saddle, in smoothed sky-noise σ (default: the stage's, 0 as photutils).")
-    var minProminence: Double?
-
-    @Flag(help: "Run Canny edge detection (30, 90) on the binary image before tracing contours, as the authors' script.")
-    var canny = false
+    @OptionGroup(title: "Image stage") var stageOptions: ImageStageOptions
 
     @Option(help: "Seed for synthetic scenes.")
     var seed: UInt64 = 7
 
+    func validate() throws {
+        guard threads.values.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--threads: counts must be ≥ 1") }
+    }
+
     func run() throws {
-        guard let noise = ImageStage.DetectionNoise(rawValue: detectionNoise) else {
-            throw ValidationError("--detection-noise must be unmasked or masked, not '\(detectionNoise)'")
-        }
-        var stage = ImageStage.paper
-        stage.detectionNoise = noise
-        if let ellipseScale { stage.ellipseScale = ellipseScale }
-        if let npixels { stage.detector.minPixels = npixels }
-        if let nlevels { stage.detector.deblender.nlevels = nlevels }
-        if let nsigma { stage.detector.nSigma = nsigma }
-        if canny { stage.edgeDetector = .paper }
-        if let detectOn { stage.detectionImages = detectOn }
-        if let blendRegion { stage.blendRegion = blendRegion }
-        if let minProminence { stage.detector.minProminenceSigma = minProminence }
-        if let deblendMode {
-            guard let m = Deblender.Mode(rawValue: deblendMode) else { throw ValidationError("--deblend-mode must be linear or exponential") }
-            stage.detector.deblender.mode = m
-        }
+        let stage = stageOptions.stage
         let inputs = try images.map { try ImageBenchmark.decodedCutouts(directory: $0, count: count) }
             ?? ImageBenchmark.syntheticScenes(count: count, seed: seed)
-        let threadCounts = threads.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.filter { $0 > 0 }
+        let threadCounts = threads.values
         if !inputs.isEmpty {
-            print("image stage, \(inputs.count) images of 128×128 (\(images == nil ? "synthetic" : images!)), \(ProcessInfo.processInfo.activeProcessorCount) cores visible")
+            print("image stage, \(inputs.count) images of 128×128 (\(images ?? "synthetic")), \(ProcessInfo.processInfo.activeProcessorCount) cores visible")
             for t in threadCounts {
                 let r = ImageBenchmark.time(stage: stage, images: inputs, threads: t)
                 print(String(format: "  threads %d: %.0f images/s (%.2f ms per image per thread), %d accepted", t, r.imagesPerSecond, r.millisecondsPerImagePerThread, r.accepted))

@@ -25,15 +25,20 @@ struct BenchNNCommand: ParsableCommand {
     @Option(help: "Untimed warm-up steps (primitive creation, first touches).")
     var warmup = 2
     @Option(help: "Convolution algorithm: direct (as TensorFlow) or auto (oneDNN may use Winograd).")
-    var convAlgorithm = "direct"
+    var convAlgorithm = ConvAlgorithm.direct
     @Option(help: "Threads for oneDNN and the engine.")
     var threads = ProcessInfo.processInfo.activeProcessorCount
 
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
+        let unknown = networks.split(separator: ",").map(String.init).filter { !NetworkBenchmark.networks.contains($0) }
+        guard unknown.isEmpty else { throw ValidationError("--networks: unknown \(unknown.joined(separator: ", ")) (choose from \(NetworkBenchmark.networks.joined(separator: ", ")))") }
+    }
+
     func run() throws {
         Engine.threads = threads
-        guard let algo = ConvAlgorithm(rawValue: convAlgorithm) else { throw ValidationError("unknown algorithm") }
-        Conv.defaultAlgorithm = algo
-        print("threads \(Engine.threads), convolutions \(algo.rawValue); \(steps) training steps at batch 32, \(inferSteps) inference batches")
+        Conv.defaultAlgorithm = convAlgorithm
+        print("threads \(Engine.threads), convolutions \(convAlgorithm.rawValue); \(steps) training steps at batch 32, \(inferSteps) inference batches")
         print("peak MiB: engine buffers (weights, Adam moments, activations, gradients at batch 32 and 256)")
         print("| network | params | fwd MFLOP/sample | train samples/s median / best step (TF, ratios) | infer b32 samples/s (same) | infer b256 samples/s (same) | train GFLOP/s (median) | peak MiB | Adam ms/step |")
         print("|---|---|---|---|---|---|---|---|---|")
@@ -56,3 +61,4 @@ struct BenchNNCommand: ParsableCommand {
         }
     }
 }
+extension ConvAlgorithm: ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GalAM
 import NeuralNet
 import Workflows
 
@@ -11,7 +12,7 @@ struct DemoCommand: ParsableCommand {
         discussion: """
         Simulates --galaxies SDSS-like galaxies (plus --held-out more that are used only for \
         prediction from images), fits their labels from the spectra (`fit-labels`), prepares a \
-        --size px dataset, trains every stage for --epochs epochs, evaluates (report.html) and \
+        --image-size px dataset, trains every stage for --epochs epochs, evaluates (report.html) and \
         predicts the held-out galaxies from their images alone, comparing with the truth. \
         Needs the SSP templates (`galam templates fetch`).
 
@@ -23,26 +24,26 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Output folder.") var out = "out/demo"
     @Option(help: "Galaxies in the training survey.") var galaxies = 1500
     @Option(name: .customLong("held-out"), help: "Extra galaxies predicted from images alone.") var heldOut = 200
-    @Option(help: "Image size of the dataset (≥ 46: M2's valid convolutions need it).") var size = 64
+    @Option(name: .customLong("image-size"), help: "Image size of the dataset (≥ 46: M2's valid convolutions need it).") var imageSize = 64
     @Option(help: "Epochs per training stage.") var epochs = 8
     @Option(help: "Seed.") var seed: UInt64 = 1
-    @Option(help: "Threads (default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
-    @Flag(help: "Less output.") var quiet = false
+    @OptionGroup var common: RunOptions
 
     func validate() throws {
-        if size < 46 { throw ValidationError("--size must be at least 46 (M2's four valid 3×3 convolutions and 2×2 pools)") }
+        // Before minutes of simulation: the dataset would refuse the size only then.
+        try validated { try PaperModel.checkImageSize(imageSize) }
     }
 
     func run() throws {
-        Engine.threads = max(1, threads)
+        Engine.threads = common.threads
         var job = DemoJob(outputDirectory: out)
         job.galaxies = galaxies
         job.heldOut = heldOut
-        job.imageSize = size
+        job.imageSize = imageSize
         job.epochs = epochs
         job.seed = seed
-        job.threads = max(1, threads)
-        job.showProgress = !quiet
+        job.threads = common.threads
+        job.showProgress = !common.quiet
         let s = try job.run()
         let t = s.metrics.table()
         print("\nTest split (\(s.metrics.testCount) galaxies), against the fit-labels labels (dex):")

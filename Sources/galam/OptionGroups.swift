@@ -70,6 +70,12 @@ struct ImageStageOptions: ParsableArguments {
     @Option(name: .customLong("min-prominence"), help: "Beyond photutils: a deblended piece must rise this many σ of the smoothed sky noise above its saddle (0: no test, as the authors; docs/prepare-images.md).")
     var minProminence = 0.0
 
+    @Option(name: .customLong("deblend-mode"), help: "Spacing of the deblending levels: exponential (photutils' default) or linear.")
+    var deblendMode = Deblender.Mode.exponential
+
+    @Flag(help: "Run Canny edge detection (30, 90) on the binary image before tracing contours, as the authors' script (docs/prepare-images.md: more \"no central ellipse\" on noisy cutouts).")
+    var canny = false
+
     /// The stage these options describe.
     var stage: ImageStage {
         var s = ImageStage(
@@ -80,6 +86,8 @@ struct ImageStageOptions: ParsableArguments {
         s.blendRegion = blendRegion
         s.detectionImages = detectOn
         s.detector.minProminenceSigma = minProminence
+        s.detector.deblender.mode = deblendMode
+        if canny { s.edgeDetector = .paper }
         return s
     }
 
@@ -128,6 +136,7 @@ extension ImageStage.DetectionImages: ExpressibleByArgument {}
 extension ImageStage.BlendRegion: ExpressibleByArgument {}
 extension ImageStage.DetectionNoise: ExpressibleByArgument {}
 extension ImageStage.PremaskedInput: ExpressibleByArgument {}
+extension Deblender.Mode: ExpressibleByArgument {}
 extension GasTreatment: ExpressibleByArgument {}
 extension MonteCarloMode: ExpressibleByArgument {}
 

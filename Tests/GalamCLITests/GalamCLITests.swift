@@ -1,4 +1,5 @@
 import Foundation
+import GalAM
 import SurveyIO
 import TestSupport
 import XCTest
@@ -16,7 +17,7 @@ final class GalamCLITests: XCTestCase {
         for sub in ["prepare-spectra", "prepare-images", "fit-labels", "bench", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] {
             XCTAssertTrue(r.out.contains(sub), sub)
         }
-        for sub in [["prepare-spectra"], ["prepare-images"], ["bench", "images"], ["bench", "fit"], ["fit-labels"], ["templates", "fetch"], ["templates", "info"], ["demo"],
+        for sub in [["prepare-spectra"], ["prepare-images"], ["prepare"], ["train"], ["evaluate"], ["predict"], ["bench", "images"], ["bench", "fit"], ["fit-labels"], ["templates", "fetch"], ["templates", "info"], ["demo"],
                     ["version"], ["simulate"], ["montage"], ["plot-spectra"]] {
             let h = try Fixtures.run(galam, sub + ["--help"])
             XCTAssertEqual(h.status, 0, sub.joined(separator: " "))
@@ -33,6 +34,19 @@ final class GalamCLITests: XCTestCase {
         let shape = try Fixtures.python("import numpy; print(numpy.load('\(out)/spectra.npy').shape)")
         XCTAssertEqual(shape.trimmingCharacters(in: .whitespacesAndNewlines), "(4, 4171)")
         for f in ["catalog.csv", "manifest.json"] { XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + f)) }
+    }
+
+    /// The command line's defaults are the library's: the stages `prepare` records without
+    /// options are exactly `SpectraStage()` and `ImageStage()` (the paper's and authors' settings).
+    func testCommandLineDefaultsAreTheLibrarysDefaults() throws {
+        let dir = Fixtures.scratchDirectory()
+        let specs = try Fixtures.catalogRows().map { $0["spec_file"]! }
+        try (["spec_file,log_age_yr,metallicity_mh"] + specs.map { "\($0),9.5,0.0" }).joined(separator: "\n")
+            .write(toFile: dir + "/labels.csv", atomically: true, encoding: .utf8)
+        let r = try Fixtures.run(galam, ["prepare", "--catalog", Fixtures.catalogPath, "--spectra", Fixtures.spectraDirectory,
+                                         "--images", Fixtures.imagesDirectory, "--labels", dir + "/labels.csv", "--out", dir + "/data", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.err)
+        XCTAssertEqual(try PreprocessingContract.of(datasetDirectory: dir + "/data"), PreprocessingContract())
     }
 
     func testPrepareImagesOnFixtures() throws {
