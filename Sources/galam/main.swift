@@ -10,11 +10,12 @@ struct Galam: ParsableCommand {
         discussion: """
         Typical flow:
           galam templates fetch                     # SSP templates into ~/.cache/galam
+          galam fetch-sdss --out sdss --n 1000      # real SDSS galaxies: catalog.csv, spectra/, images/
           galam prepare-spectra --catalog cat.csv --spectra spectra/ --out prepared/
           galam prepare-images --catalog cat.csv --images images/ --out prepared/
         """,
         version: GalAMVersion.string,
-        subcommands: [DemoCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
+        subcommands: [DemoCommand.self, FetchSDSSCommand.self, SimulateCommand.self, PrepareSpectraCommand.self, PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
                       FitLabelsCommand.self, TemplatesCommand.self, BenchCommand.self, MontageCommand.self,
                       PlotSpectraCommand.self, VersionCommand.self])
 }
