@@ -173,28 +173,29 @@ public final class FetchJob: Sendable {
         var specCounts = FetchCounts(), imageCounts = FetchCounts()
         var countedImages = Set<String>()
         var files: [String: String] = [:]
-        var columns: [[String]] = Array(repeating: [], count: 6)
-        for files0 in plan.rows {
-            var spec = ("", "", "not requested", "")
-            if let p = files0.spectrum {
+        // The added columns, in this order, one value per selected row.
+        let added = ["spec_file", "image_file", "spec_fetch_status", "spec_fetch_reason", "image_fetch_status", "image_fetch_reason"]
+        var values: [[String]] = Array(repeating: [], count: added.count)
+        for row in plan.rows {
+            var spec = (name: "", status: "not requested", reason: "")
+            if let p = row.spectrum {
                 let r = state(p)
-                spec = ((p as NSString).lastPathComponent, "", r.status, r.reason)
+                spec = ((p as NSString).lastPathComponent, r.status, r.reason)
                 specCounts.add(r.status)
                 if r.status == "ok", let sha = r.sha256 { files[p] = sha }
             }
-            var image = ("", "not requested", "")
-            if let p = files0.image {
-                let r = files0.imageProblem.map { FileRecord(status: "failed", reason: $0) } ?? state(p)
+            var image = (name: "", status: "not requested", reason: "")
+            if let p = row.image {
+                let r = row.imageProblem.map { FileRecord(status: "failed", reason: $0) } ?? state(p)
                 image = ((p as NSString).lastPathComponent, r.status, r.reason)
-                if countedImages.insert(p).inserted || files0.imageProblem != nil { imageCounts.add(r.status) }
+                // A cutout two rows share is counted once.
+                if countedImages.insert(p).inserted || row.imageProblem != nil { imageCounts.add(r.status) }
                 if r.status == "ok", let sha = r.sha256 { files[p] = sha }
             }
-            for (i, v) in [spec.0, image.0, spec.2, spec.3, image.1, image.2].enumerated() { columns[i].append(v) }
+            for (i, v) in [spec.name, image.name, spec.status, spec.reason, image.status, image.reason].enumerated() { values[i].append(v) }
         }
         var catalog = Catalog(columns: selection.header, rows: selection.rows.map(\.fields), path: layout.catalog)
-        for (name, values) in zip(["spec_file", "image_file", "spec_fetch_status", "spec_fetch_reason", "image_fetch_status", "image_fetch_reason"], columns) {
-            catalog.setColumn(name, values)
-        }
+        for (name, column) in zip(added, values) { catalog.setColumn(name, column) }
         try catalog.write(to: layout.catalog)
         let rec = selection.record
         let manifest = FetchManifest(

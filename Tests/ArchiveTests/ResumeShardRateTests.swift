@@ -29,7 +29,8 @@ final class ResumeShardRateTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("16 galaxies selected"), r.out)
 
-        var rng = SplitMix64(seed: UInt64(Date().timeIntervalSince1970))
+        let seed = UInt64(Date().timeIntervalSince1970)  // random moments; the seed is in any failure message
+        var rng = SplitMix64(seed: seed)
         var killedMidway = 0
         for _ in 0..<4 {
             let p = Process()
@@ -46,7 +47,7 @@ final class ResumeShardRateTests: XCTestCase {
         XCTAssertEqual(last.status, 0, last.err)
         let a = try StandIn.contents(of: reference), b = try StandIn.contents(of: resumed)
         XCTAssertEqual(a.keys.sorted(), b.keys.sorted())
-        for (k, v) in a { XCTAssertEqual(b[k], v, "\(k) differs") }
+        for (k, v) in a { XCTAssertEqual(b[k], v, "\(k) differs (kill seed \(seed))") }
         XCTAssertEqual(a.count, 16 + 16 + 3)  // spectra, images, catalog + manifest + selection
         XCTAssertGreaterThan(killedMidway, 0, "at least one run was killed before its end")
     }
