@@ -52,6 +52,11 @@ public final class FetchJob: Sendable {
             layout.removeLeftovers(of: o.shard)
             return try await SelectionStage.loadOrQuery(o, transfer: transfer, layout: layout)
         }
+        if o.showProgress {
+            let r = selection.record
+            printError("fetch-sdss: \(selection.rows.count) galaxies selected (\(r.validRows) usable of \(r.returnedRows) rows in \(r.pages) "
+                       + "quer\(r.pages == 1 ? "y" : "ies")\(r.malformedCount > 0 ? ", \(r.malformedCount) not used" : ""))")
+        }
         let plan = FetchPlan(selection: selection, options: o)
         let known = FetchRecords.merged(layout)
         let fm = FileManager.default

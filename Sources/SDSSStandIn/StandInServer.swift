@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import SurveyIO
 import NIOHTTP1
 import NIOPosix
 
@@ -13,7 +14,7 @@ public final class SDSSStandIn: @unchecked Sendable {
     var galaxies: [StandInGalaxy]
     var faults: [String: [StandInFault]] = [:]
     var log: [StandInRequest] = []
-    var rng: UInt64
+    var rng: SplitMix64
     /// Lines appended to the first SQL page as they are (malformed rows for the tests).
     public var extraSQLLines: [String] = []
     /// Share of file requests that fail at random (half 503, half a dropped connection).
@@ -28,7 +29,7 @@ public final class SDSSStandIn: @unchecked Sendable {
 
     public init(galaxies: [StandInGalaxy], seed: UInt64 = 1) {
         self.galaxies = galaxies.sorted { $0.specObjID < $1.specObjID }
-        rng = seed
+        rng = SplitMix64(seed: seed)
     }
 
     /// SkyServer's base URL on the stand-in (`--skyserver-url`).
@@ -106,11 +107,7 @@ public final class SDSSStandIn: @unchecked Sendable {
             return f
         }
         guard randomFailureRate > 0, key != "sql" else { return nil }
-        rng &+= 0x9E37_79B9_7F4A_7C15
-        var z = rng
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        let u = Double((z ^ (z >> 31)) >> 11) * 0x1.0p-53
+        let u = Double(rng.next() >> 11) * 0x1.0p-53
         guard u < randomFailureRate else { return nil }
         return u < randomFailureRate / 2 ? .status(503, retryAfter: nil) : .dropMidBody
     }

@@ -12,8 +12,8 @@ struct FetchSDSSCommand: ParsableCommand {
         discussion: """
         The paper's selection, by default (SkyServer SQL search, paged by specObjID):
 
-          SELECT TOP 500000 s.specObjID, s.plate, s.mjd, s.fiberID, s.run2d, s.ra, s.dec,
-                 s.z, s.zWarning, s.snMedian_r, p.petroR90_r
+          SELECT TOP 500000 s.specObjID, s.plate, s.mjd, s.fiberID, s.run2d,
+                 s.ra, s.dec, s.z, s.zWarning, s.snMedian_r, p.petroR90_r
           FROM SpecObj AS s LEFT OUTER JOIN PhotoObj AS p ON s.bestObjID = p.objID
           WHERE s.class = 'GALAXY' AND s.z BETWEEN 0.002 AND 0.3 AND s.zWarning = 0
             AND s.snMedian_r >= 5 AND s.run2d = '26'   [AND (--where …)]
