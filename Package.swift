@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 // GalAM: stellar age and metallicity of galaxies from SDSS images and spectra.
 // Modules follow the data's journey (see README, "Layout"): C libraries and Randomness →
-// SurveyIO → Spectra / Imaging / StellarPops → MockSurvey; NeuralNet → GalAM → Reports →
-// Workflows → galam. A module imports only modules to its left.
+// SurveyIO → Archive / Spectra / Imaging / StellarPops → MockSurvey; NeuralNet → GalAM →
+// Reports → Workflows (and the SDSS stand-in) → galam. A module imports only modules to its left.
 import PackageDescription
 
 let package = Package(
@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "galam", targets: ["galam"]),
         .library(name: "SurveyIO", targets: ["SurveyIO"]),
+        .library(name: "Archive", targets: ["Archive"]),
         .library(name: "Spectra", targets: ["Spectra"]),
         .library(name: "StellarPops", targets: ["StellarPops"]),
         .library(name: "Imaging", targets: ["Imaging"]),
@@ -20,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries: module map + a small shim header each (Debian 12 -dev packages).
@@ -34,9 +37,22 @@ let package = Package(
         // The one seeded random generator (SplitMix64), dependency-free so NeuralNet can share it.
         .target(name: "Randomness"),
         .target(name: "SurveyIO",
-                dependencies: ["CFITSIO", "CTurboJPEG",
+                dependencies: ["Randomness", "CFITSIO", "CTurboJPEG",
                                .product(name: "CSV", package: "CSV.swift"),
                                .product(name: "Crypto", package: "swift-crypto")]),
+        // SDSS services over HTTP (SQL selection, SAS spectra, cutouts) → galam fetch-sdss.
+        .target(name: "Archive",
+                dependencies: ["SurveyIO",
+                               .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio")]),
+        // A local HTTP stand-in for the SDSS services, with fault injection: the Archive tests
+        // and `galam bench fetch` start it; no production code path uses it.
+        .target(name: "SDSSStandIn",
+                dependencies: ["SurveyIO", "Archive", "Randomness",
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio")]),
         .target(name: "Spectra", dependencies: ["SurveyIO"]),
         .target(name: "StellarPops", dependencies: ["SurveyIO", "Randomness", "COpenBLAS"]),
         .target(name: "Imaging", dependencies: ["SurveyIO", "COpenBLAS"]),
@@ -50,13 +66,14 @@ let package = Package(
         .target(name: "Workflows", dependencies: ["SurveyIO", "Spectra", "Imaging", "StellarPops", "MockSurvey", "NeuralNet",
                                                   "GalAM", "Reports", "Randomness", "COpenBLAS"]),
         .executableTarget(name: "galam",
-                          dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "NeuralNet", "GalAM", "Reports",
-                                         "Workflows", "CDNNL", "COpenBLAS",
+                          dependencies: ["SurveyIO", "Archive", "SDSSStandIn", "Spectra", "StellarPops", "Imaging", "MockSurvey", "NeuralNet",
+                                         "GalAM", "Reports", "Workflows", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
         .target(name: "TestSupport", path: "Tests/Support"),
         .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO", "TestSupport"]),
+        .testTarget(name: "ArchiveTests", dependencies: ["Archive", "SDSSStandIn", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
         .testTarget(name: "MockSurveyTests", dependencies: ["MockSurvey", "StellarPops", "SurveyIO", "Spectra", "TestSupport"]),

@@ -19,14 +19,10 @@ public struct SimulateJob {
         self.seed = seed
     }
 
-    /// Plate, MJD and fibre of galaxy `i` (640 fibres a plate, like SDSS-I/II).
-    public static func specName(_ i: Int) -> String {
-        String(format: "spec-%04d-%05d-%04d.fits", 3000 + i / 640, 54000 + i / 640, i % 640 + 1)
-    }
+    /// Plate, MJD and fibre of galaxy `i` (640 fibres a plate, like SDSS-I/II), named as SDSS does.
+    public static func specName(_ i: Int) -> String { SDSSNames.spectrum(plate: 3000 + i / 640, mjd: 54000 + i / 640, fiber: i % 640 + 1) }
 
-    public static func imageName(ra: Double, dec: Double) -> String {
-        String(format: "%.7g_%.7g.jpg", ra, dec)
-    }
+    public static func imageName(ra: Double, dec: Double) -> String { SDSSNames.image(ra: ra, dec: dec) }
 
     /// Simulates one galaxy from its own random stream (independent of threads and order).
     public static func galaxy(_ i: Int, seed: UInt64, model: MockSurveyModel) -> MockGalaxy {

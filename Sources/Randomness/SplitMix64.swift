@@ -62,4 +62,15 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         let u = max(uniform(), 1e-300), v = uniform()
         return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
+
+    /// A uniform integer in 0..<bound without modulo bias (Lemire's multiply-shift with
+    /// rejection), written out so the draw does not depend on the standard library's method.
+    public mutating func below(_ bound: Int) -> Int {
+        precondition(bound > 0)
+        let b = UInt64(bound)
+        while true {
+            let m = next().multipliedFullWidth(by: b)
+            if m.low >= (0 &- b) % b { return Int(m.high) }
+        }
+    }
 }

@@ -21,8 +21,9 @@ public final class ProgressReporter: @unchecked Sendable {
         self.enabled = enabled
     }
 
-    /// Records `n` more finished items.
-    public func advance(by n: Int = 1) {
+    /// Records `n` more finished items; `detail`, when given, is appended to the line
+    /// (e.g. transfer rates and retry counts), evaluated only when a line is printed.
+    public func advance(by n: Int = 1, detail: (() -> String)? = nil) {
         lock.lock()
         defer { lock.unlock() }
         done += n
@@ -33,7 +34,7 @@ public final class ProgressReporter: @unchecked Sendable {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let line = String(format: "%@: %d/%d (%.0f%%) %.1f/s ETA %.0f s", label, done, total,
-                          100 * Double(done) / Double(max(total, 1)), rate, eta)
+                          100 * Double(done) / Double(max(total, 1)), rate, eta) + (detail.map { ", " + $0() } ?? "")
         FileHandle.standardError.write(Data(((isTTY ? "\r\u{1B}[K" : "") + line + (isTTY && done < total ? "" : "\n")).utf8))
     }
 

@@ -11,6 +11,7 @@ struct BenchCommand: ParsableCommand {
           galam bench images --count 400 --threads 1,2
           galam bench fit --spectra ../shared/fixtures/sdss/spectra --repeats 10 \\
               --mc 50
+          galam bench fetch --galaxies 300 --connections 1,8,32
         """,
-        subcommands: [BenchNNCommand.self, BenchImagesCommand.self, BenchFitCommand.self])
+        subcommands: [BenchNNCommand.self, BenchImagesCommand.self, BenchFitCommand.self, BenchFetchCommand.self])
 }

@@ -10,7 +10,8 @@ struct Galam: ParsableCommand {
         discussion: """
         From survey files to predictions (each subcommand has --help with examples):
           galam templates fetch                  # SSP templates into ~/.cache/galam
-          galam simulate --n 5000 --out mock     # or real SDSS files: catalog.csv, spectra/, images/
+          galam fetch-sdss --out sdss --n 1000   # real SDSS galaxies: catalog.csv, spectra/, images/
+          galam simulate --n 5000 --out mock     # or a simulated survey with known truth
           galam fit-labels --catalog mock/catalog.csv --spectra mock/spectra \\
               --out mock/labels.csv              # labels by full-spectrum fitting
           galam prepare --catalog mock/catalog.csv --spectra mock/spectra \\
@@ -25,7 +26,7 @@ struct Galam: ParsableCommand {
         """,
         version: GalAMVersion.string,
         // In the order of the data's journey, then the tools.
-        subcommands: [TemplatesCommand.self, SimulateCommand.self, FitLabelsCommand.self, PrepareSpectraCommand.self,
+        subcommands: [TemplatesCommand.self, FetchSDSSCommand.self, SimulateCommand.self, FitLabelsCommand.self, PrepareSpectraCommand.self,
                       PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
                       DemoCommand.self, BenchCommand.self, MontageCommand.self, PlotSpectraCommand.self, VersionCommand.self])
 }

@@ -14,14 +14,31 @@ final class GalamCLITests: XCTestCase {
     func testHelpListsSubcommandsWithExamples() throws {
         let r = try Fixtures.run(galam, ["--help"])
         XCTAssertEqual(r.status, 0)
-        for sub in ["prepare-spectra", "prepare-images", "fit-labels", "bench", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] {
+        for sub in ["fetch-sdss", "prepare-spectra", "prepare-images", "fit-labels", "bench", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] {
             XCTAssertTrue(r.out.contains(sub), sub)
         }
-        for sub in [["prepare-spectra"], ["prepare-images"], ["prepare"], ["train"], ["evaluate"], ["predict"], ["bench", "images"], ["bench", "fit"], ["fit-labels"], ["templates", "fetch"], ["templates", "info"], ["demo"],
+        for sub in [["fetch-sdss"], ["bench", "fetch"], ["prepare-spectra"], ["prepare-images"], ["prepare"], ["train"], ["evaluate"], ["predict"], ["bench", "images"], ["bench", "fit"], ["fit-labels"], ["templates", "fetch"], ["templates", "info"], ["demo"],
                     ["version"], ["simulate"], ["montage"], ["plot-spectra"]] {
             let h = try Fixtures.run(galam, sub + ["--help"])
             XCTAssertEqual(h.status, 0, sub.joined(separator: " "))
             XCTAssertTrue(h.out.contains("galam " + sub.joined(separator: " ")), "example in help of \(sub)")
+        }
+    }
+
+    /// `fetch-sdss --help` shows the paper's query and a worked example; wrong options fail
+    /// with a message naming them, before any request.
+    func testFetchSDSSHelpAndOptionErrors() throws {
+        let h = try Fixtures.run(galam, ["fetch-sdss", "--help"])
+        for part in ["s.class = 'GALAXY'", "s.z BETWEEN 0.002 AND 0.3", "s.zWarning = 0", "s.snMedian_r >= 5", "s.run2d = '26'",
+                     "galam fetch-sdss --out sdss --n 1000", "--shard", "--scale-by"] {
+            XCTAssertTrue(h.out.contains(part), part)
+        }
+        let dir = Fixtures.scratchDirectory()
+        for (args, word) in [(["--spectra", "some"], "--spectra"), (["--shard", "2/2"], "--shard"), (["--scale-by", "r50"], "--scale-by"),
+                             (["--skyserver-url", "ftp://x"], "--skyserver-url"), (["--n", "0"], "--n"), (["--sql", dir + "/none.sql"], "--sql")] {
+            let r = try Fixtures.run(galam, ["fetch-sdss", "--out", dir + "/o"] + args)
+            XCTAssertNotEqual(r.status, 0, args.joined(separator: " "))
+            XCTAssertTrue(r.err.contains(word) || r.err.contains("none.sql"), r.err)
         }
     }
 
