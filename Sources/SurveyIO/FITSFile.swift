@@ -8,6 +8,17 @@ import Foundation
 public final class FITSFile {
     public let path: String
     private var handle: UnsafeMutablePointer<fitsfile>?
+    /// A file opened from memory: cfitsio keeps the *addresses* of the buffer pointer and of
+    /// its size and reads through them on every access, so both live on the heap with the
+    /// bytes, for as long as the file (freed in deinit).
+    private var memoryPointer: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+    private var memorySize: UnsafeMutablePointer<Int>?
+
+    /// Largest number of values one column read allocates. Row counts and repeat counts come
+    /// from the file's header (NAXIS2, TFORMn), which a few flipped bytes turn into 10¹²; cfitsio
+    /// only notices the missing data when it reads, after the allocation. 2²⁶ values (512 MB as
+    /// float64) is far beyond any survey file GalAM reads (an SDSS COADD has ≈ 4,600 rows).
+    public static let maxColumnValues = 1 << 26
 
     /// Opens an existing file read-only.
     public init(readingAt path: String) throws {
@@ -20,6 +31,27 @@ public final class FITSFile {
         if status != 0 {
             handle = nil
             throw SurveyIOError(path: path, reason: "not a readable FITS file (\(FITSFile.message(status)))")
+        }
+    }
+
+    /// Opens FITS bytes read-only, without a temporary file; `label` names the data in errors.
+    public init(data: Data, label: String = "<memory>") throws {
+        path = label
+        guard !data.isEmpty else { throw SurveyIOError(path: label, reason: "empty file (0 bytes), not a FITS file") }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: data.count, alignment: 16)
+        data.copyBytes(to: buffer.assumingMemoryBound(to: UInt8.self), count: data.count)
+        let pointer = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
+        pointer.initialize(to: buffer)
+        let size = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        size.initialize(to: data.count)
+        memoryPointer = pointer
+        memorySize = size
+        var status: Int32 = 0
+        galam_fits_open_memory(&handle, pointer, size, &status)
+        if status != 0 {
+            handle = nil
+            ffcmsg()
+            throw SurveyIOError(path: label, reason: "not a readable FITS file (\(FITSFile.message(status)))")
         }
     }
 
@@ -36,7 +68,15 @@ public final class FITSFile {
         }
     }
 
-    deinit { try? close() }
+    deinit {
+        try? close()
+        // READONLY with no realloc function: cfitsio never frees or moves the buffer.
+        if let memoryPointer {
+            memoryPointer.pointee?.deallocate()
+            memoryPointer.deallocate()
+        }
+        memorySize?.deallocate()
+    }
 
     /// Closes the file; for a written file this flushes it. Errors on close (for example a
     /// full disk) are reported rather than lost.
@@ -122,7 +162,15 @@ public final class FITSFile {
         var dims = [Int](repeating: 0, count: max(Int(naxis), 1))
         ffgisz(try fptr, naxis, &dims, &status)
         try check(status, "reading image size")
-        let n = dims.reduce(1, *)
+        // NAXISn come from the header: multiply with overflow checks and bound before allocating.
+        var n = 1
+        for d in dims {
+            let (m, overflow) = n.multipliedReportingOverflow(by: d)
+            guard d >= 0, !overflow, m <= Self.maxColumnValues else {
+                throw SurveyIOError(path: path, reason: "image of \(dims) pixels is larger than the \(Self.maxColumnValues) limit")
+            }
+            n = m
+        }
         guard naxis >= 1, n > 0 else { throw SurveyIOError(path: path, reason: "the HDU holds no image") }
         var out = [Float](repeating: 0, count: n)
         var anynul: Int32 = 0
@@ -171,8 +219,18 @@ public final class FITSFile {
 
     /// All values of a numeric column (all rows, all elements per row), converted by cfitsio.
     public func readColumn<T: FITSNumeric>(_ name: String, as _: T.Type = T.self) throws -> [T] {
+        try readColumn(name, rows: rowCount())
+    }
+
+    /// The values of a numeric column in its first `rows` rows (every element of each row).
+    /// Throws, before allocating, when the header asks for more than `maxColumnValues` values.
+    public func readColumn<T: FITSNumeric>(_ name: String, as _: T.Type = T.self, rows: Int) throws -> [T] {
         let col = try columnNumber(name)
-        let n = try rowCount() * columnRepeat(name)
+        let repeatCount = try columnRepeat(name)
+        let (n, overflow) = rows.multipliedReportingOverflow(by: repeatCount)
+        guard rows >= 0, repeatCount >= 0, !overflow, n <= Self.maxColumnValues else {
+            throw SurveyIOError(path: path, reason: "column \(name) has \(rows) rows × \(repeatCount) values, more than any survey file (limit \(Self.maxColumnValues) values)")
+        }
         var out = [T](repeating: T.fitsNull, count: n)
         guard n > 0 else { return out }
         var status: Int32 = 0
@@ -192,6 +250,10 @@ public final class FITSFile {
         var width: Int = 0
         ffgtcl(try fptr, col, &type, &rep, &width, &status)
         try check(status, "reading the type of column \(name)")
+        // The width comes from TFORMn; a string column wider than this is corruption.
+        guard rep >= 0, width >= 0, max(rep, width) <= 1 << 16 else {
+            throw SurveyIOError(path: path, reason: "string column \(name) is \(max(rep, width)) characters wide (limit 65536)")
+        }
         var buffer = [CChar](repeating: 0, count: max(rep, width) + 1)
         var anynul: Int32 = 0
         try buffer.withUnsafeMutableBufferPointer { buf in
