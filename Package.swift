@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "StellarPops", targets: ["StellarPops"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,13 +42,16 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS"]),
         // The paper's networks, datasets and splits, staged training, prediction.
         .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "NeuralNet"]),
+        // What each libFuzzer target (Fuzz/, a package of its own) runs on one input; the
+        // regression tests run the same code on every saved crasher.
+        .target(name: "FuzzTargets", dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "NeuralNet"]),
         .target(name: "Reports", dependencies: ["SurveyIO", "StellarPops", "MockSurvey", "NeuralNet", "GalAM"]),
         .executableTarget(name: "galam",
                           dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "MockSurvey", "NeuralNet", "GalAM", "Reports", "CDNNL", "COpenBLAS",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
-        .target(name: "TestSupport", path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: ["SurveyIO"], path: "Tests/Support"),
         .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO", "TestSupport"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
         .testTarget(name: "StellarPopsTests", dependencies: ["StellarPops", "SurveyIO", "TestSupport"]),
@@ -57,6 +61,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["SurveyIO", "TestSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -8,8 +8,3 @@ static inline int galam_fits_open_readonly(fitsfile **f, const char *path, int *
 static inline int galam_fits_create(fitsfile **f, const char *path, int *status) {
     return fits_create_file(f, path, status);
 }
-// Opens FITS bytes in memory read-only (cfitsio's "mem://" driver, no copy, no temp file);
-// the caller keeps the buffer alive until the file is closed and frees it afterwards.
-static inline int galam_fits_open_memory(fitsfile **f, void **buffer, size_t *size, int *status) {
-    return fits_open_memfile(f, "memory.fits", READONLY, buffer, size, 0, NULL, status);
-}

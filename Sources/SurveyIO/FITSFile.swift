@@ -8,12 +8,6 @@ import Foundation
 public final class FITSFile {
     public let path: String
     private var handle: UnsafeMutablePointer<fitsfile>?
-    /// A file opened from memory: cfitsio keeps the *addresses* of the buffer pointer and of
-    /// its size and reads through them on every access, so both live on the heap with the
-    /// bytes, for as long as the file (freed in deinit).
-    private var memoryPointer: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
-    private var memorySize: UnsafeMutablePointer<Int>?
-
     /// Largest number of values one column read allocates. Row counts and repeat counts come
     /// from the file's header (NAXIS2, TFORMn), which a few flipped bytes turn into 10¹²; cfitsio
     /// only notices the missing data when it reads, after the allocation. 2²⁶ values (512 MB as
@@ -34,27 +28,6 @@ public final class FITSFile {
         }
     }
 
-    /// Opens FITS bytes read-only, without a temporary file; `label` names the data in errors.
-    public init(data: Data, label: String = "<memory>") throws {
-        path = label
-        guard !data.isEmpty else { throw SurveyIOError(path: label, reason: "empty file (0 bytes), not a FITS file") }
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: data.count, alignment: 16)
-        data.copyBytes(to: buffer.assumingMemoryBound(to: UInt8.self), count: data.count)
-        let pointer = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
-        pointer.initialize(to: buffer)
-        let size = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        size.initialize(to: data.count)
-        memoryPointer = pointer
-        memorySize = size
-        var status: Int32 = 0
-        galam_fits_open_memory(&handle, pointer, size, &status)
-        if status != 0 {
-            handle = nil
-            ffcmsg()
-            throw SurveyIOError(path: label, reason: "not a readable FITS file (\(FITSFile.message(status)))")
-        }
-    }
-
     /// Creates a new file (an existing file at `path` is replaced by the caller's rename, so
     /// `path` here should be a temporary name).
     public init(creatingAt path: String) throws {
@@ -68,15 +41,7 @@ public final class FITSFile {
         }
     }
 
-    deinit {
-        try? close()
-        // READONLY with no realloc function: cfitsio never frees or moves the buffer.
-        if let memoryPointer {
-            memoryPointer.pointee?.deallocate()
-            memoryPointer.deallocate()
-        }
-        memorySize?.deallocate()
-    }
+    deinit { try? close() }
 
     /// Closes the file; for a written file this flushes it. Errors on close (for example a
     /// full disk) are reported rather than lost.

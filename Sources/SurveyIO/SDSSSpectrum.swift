@@ -72,14 +72,6 @@ extension SDSSSpectrum {
         try self.init(fits: f)
     }
 
-    /// Reads a `spec` file's bytes (the fuzz harness, files fetched into memory); `label`
-    /// names the data in errors.
-    public init(fitsData: Data, label: String = "<memory>") throws {
-        let f = try FITSFile(data: fitsData, label: label)
-        defer { try? f.close() }
-        try self.init(fits: f)
-    }
-
     /// Most COADD rows accepted: SDSS spectra have ≈ 3,850 (SDSS-I/II) to ≈ 4,650 (BOSS)
     /// pixels; a corrupted NAXIS2 must not turn into a multi-terabyte allocation.
     public static let maxPixels = 20_000
