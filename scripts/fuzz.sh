@@ -35,7 +35,7 @@ seeds() {
     rm -rf "$sim"
     "$galam" simulate --n 6 --out "$sim" --seed 3 >/dev/null 2>&1 || { log "galam simulate failed"; exit 1; }
     "$galam" prepare-spectra --catalog "$sim/catalog.csv" --spectra "$sim/spectra" --out "$sim/ps" >/dev/null 2>&1
-    "$galam" prepare-images --catalog "$sim/catalog.csv" --images "$sim/images" --out "$sim/pi" --size 16 >/dev/null 2>&1
+    "$galam" prepare-images --catalog "$sim/catalog.csv" --images "$sim/images" --out "$sim/pi" --image-size 16 >/dev/null 2>&1
   fi
   mkdir -p "$work"/corpus/{fits,jpeg,npy,safetensors,catalog}
   cp -n "$fixtures"/spectra/*.fits "$sim"/spectra/*.fits "$work/corpus/fits/" 2>/dev/null
@@ -44,6 +44,7 @@ seeds() {
   cp -n "$sim/catalog.csv" "$work/corpus/catalog/simulated.csv" 2>/dev/null
   cp -n "$sim/truth.csv" "$work/corpus/catalog/truth.csv" 2>/dev/null
   cp -n "$sim/pi/images.npy" "$work/corpus/npy/images.npy" 2>/dev/null
+  cp -n "$sim/ps/spectra.npy" "$work/corpus/npy/spectra.npy" 2>/dev/null
   # Small arrays and checkpoints in the layouts NumPy and safetensors write (1-D, 3-D, empty).
   python3 - "$work/corpus" <<'PY' || log "python3 with numpy/safetensors missing: npy and safetensors seeds are fewer"
 import sys, numpy as np

@@ -43,7 +43,7 @@ public enum FuzzTargets {
     /// `fit-labels`' preparation: the spectrum cut to the templates and the fitter set up
     /// (instrumental smoothing kernels, FFT sizes), where every size derived from the file
     /// (z, loglam, wdisp) is used. The iterations are left out: they only reuse those sizes,
-    /// and with 3 of them the target ran 13 inputs/s (docs/fuzzing.md).
+    /// and with 3 of them the target ran 13 inputs/s instead of 44 (docs/fuzzing.md).
     public static func fits(_ data: Data) -> FuzzVerdict {
         // Through a file, as the stages read spectra: cfitsio's memory driver
         // (fits_open_memfile) reads whole 2880-byte records past the end of a buffer (the
