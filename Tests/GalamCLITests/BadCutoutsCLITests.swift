@@ -16,7 +16,8 @@ final class BadCutoutsCLITests: XCTestCase {
         try BadCutouts.write(into: images)
         let good = try FileManager.default.contentsOfDirectory(atPath: Fixtures.imagesDirectory).filter { $0.hasSuffix(".jpg") }
         for f in good { try FileManager.default.copyItem(atPath: Fixtures.imagesDirectory + "/" + f, toPath: images + "/" + f) }
-        let r = try Fixtures.run(galam, ["prepare-images", "--images", images, "--out", dir + "/out", "--quiet"])
+        // With debug panels too: a panel of a 1×1 image trapped before (a 2-px bar on 1 px).
+        let r = try Fixtures.run(galam, ["prepare-images", "--images", images, "--out", dir + "/out", "--quiet", "--debug-dir", dir + "/panels"])
         XCTAssertEqual(r.status, 0, r.err)
         XCTAssertTrue(r.out.contains("\(good.count) of \(good.count + BadCutouts.expectedReasons.count) images accepted"), r.out)
         let out = try Catalog(contentsOf: dir + "/out/catalog.csv")
@@ -27,6 +28,8 @@ final class BadCutoutsCLITests: XCTestCase {
                 XCTAssertEqual(reason, "", name)
             }
         }
+        let panels = try FileManager.default.contentsOfDirectory(atPath: dir + "/panels")
+        XCTAssertEqual(panels.count, good.count + BadCutouts.expectedReasons.count - BadCutouts.unreadable.count, "\(panels)")
         // The unreadable ones are named on standard error.
         for name in BadCutouts.unreadable { XCTAssertTrue(r.err.contains(name), r.err) }
 
