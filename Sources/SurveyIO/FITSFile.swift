@@ -20,12 +20,61 @@ public final class FITSFile {
         guard FileManager.default.fileExists(atPath: path) else {
             throw SurveyIOError(path: path, reason: "file not found")
         }
+        if let data = FileManager.default.contents(atPath: path), let why = FITSFile.headerProblem(data) {
+            throw SurveyIOError(path: path, reason: "not a readable FITS file (\(why))")
+        }
         var status: Int32 = 0
         galam_fits_open_readonly(&handle, path, &status)
         if status != 0 {
             handle = nil
             throw SurveyIOError(path: path, reason: "not a readable FITS file (\(FITSFile.message(status)))")
         }
+    }
+
+    /// The first header card with bytes outside printable ASCII, the FITS standard's only
+    /// header characters. cfitsio 4.2 (Debian 12) copies a keyword's value with strcpy into a
+    /// 70-byte buffer and aborts the process (glibc's buffer-overflow check) on some such
+    /// cards — the fuzzer found it — so headers are checked before cfitsio parses them. HDUs
+    /// are followed by their data sizes (BITPIX, NAXISn, PCOUNT, GCOUNT) until one cannot be
+    /// followed; cfitsio reports whatever is wrong beyond.
+    static func headerProblem(_ data: Data) -> String? {
+        let bytes = [UInt8](data)
+        var start = 0, hdu = 1
+        while start + 2880 <= bytes.count {
+            var values: [String: Int] = [:]
+            var card = start, ended = false
+            while card + 80 <= bytes.count {
+                let raw = bytes[card..<(card + 80)]
+                if let bad = raw.firstIndex(where: { $0 < 0x20 || $0 > 0x7E }) {
+                    return "byte \(bytes[bad]) in header card \((card - start) / 80 + 1) of HDU \(hdu) is not printable ASCII"
+                }
+                let text = String(decoding: raw, as: UTF8.self)
+                let key = text.prefix(8).trimmingCharacters(in: .whitespaces)
+                if key == "END" { ended = true; break }
+                if text.dropFirst(8).hasPrefix("= "), let v = Int(text.dropFirst(10).prefix(20).trimmingCharacters(in: .whitespaces)) {
+                    values[key] = v
+                }
+                card += 80
+            }
+            guard ended, let bitpix = values["BITPIX"], [8, 16, 32, 64, -32, -64].contains(bitpix),
+                  let naxis = values["NAXIS"], (0...999).contains(naxis) else { return nil }
+            let gcount = values["GCOUNT"] ?? 1, pcount = values["PCOUNT"] ?? 0
+            guard (0...bytes.count).contains(gcount), (0...bytes.count).contains(pcount) else { return nil }
+            var count = naxis == 0 ? 0 : 1
+            for i in 0..<naxis {
+                guard let d = values["NAXIS\(i + 1)"], d >= 0 else { return nil }
+                let (m, o) = count.multipliedReportingOverflow(by: d)
+                guard !o, m <= bytes.count else { return nil }
+                count = m
+            }
+            let (withHeap, o1) = count.addingReportingOverflow(pcount)
+            let (size, o2) = withHeap.multipliedReportingOverflow(by: abs(bitpix) / 8 * gcount)
+            guard !o1, !o2, size >= 0, size <= bytes.count else { return nil }
+            let headerEnd = (card + 80 - start + 2879) / 2880 * 2880 + start
+            start = headerEnd + (size + 2879) / 2880 * 2880
+            hdu += 1
+        }
+        return nil
     }
 
     /// Creates a new file (an existing file at `path` is replaced by the caller's rename, so
