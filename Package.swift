@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Randomness", targets: ["Randomness"]),
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -61,6 +62,9 @@ let package = Package(
         .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS", "Randomness"]),
         // The paper's networks, datasets and splits, staged training, prediction.
         .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "MockSurvey", "NeuralNet", "Randomness"]),
+        // What each libFuzzer target (Fuzz/, a package of its own) runs on one input; the
+        // regression tests run the same code on every saved crasher.
+        .target(name: "FuzzTargets", dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "NeuralNet"]),
         .target(name: "Reports", dependencies: ["SurveyIO", "StellarPops", "MockSurvey", "NeuralNet", "GalAM"]),
         // What is not the product: the demo, the blend studies and their synthetic scenes, the benchmarks.
         .target(name: "Workflows", dependencies: ["SurveyIO", "Spectra", "Imaging", "StellarPops", "MockSurvey", "NeuralNet",
@@ -71,7 +75,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // Test helpers shared by the test targets: fixture paths and an independent FITS parser.
-        .target(name: "TestSupport", path: "Tests/Support"),
+        .target(name: "TestSupport", dependencies: ["SurveyIO"], path: "Tests/Support"),
         .testTarget(name: "SurveyIOTests", dependencies: ["SurveyIO", "TestSupport"]),
         .testTarget(name: "ArchiveTests", dependencies: ["Archive", "SDSSStandIn", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
         .testTarget(name: "SpectraTests", dependencies: ["Spectra", "SurveyIO", "TestSupport"]),
@@ -84,6 +88,7 @@ let package = Package(
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
         .testTarget(name: "GalamCLITests", dependencies: ["GalAM", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]
 )

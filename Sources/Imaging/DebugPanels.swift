@@ -29,7 +29,8 @@ public enum DebugPanels {
                 }
             }
             // A red bar across the top marks a rejection (the reason is in the file name).
-            for y in 0..<max(2, H / 12) { for x in 0..<W { right[x, y, 0] = 220; right[x, y, 1] = 0; right[x, y, 2] = 0 } }
+            // At most the image's height: a 1-px strip gets a 1-px bar (a 2-px bar trapped).
+            for y in 0..<min(H, max(2, H / 12)) { for x in 0..<W { right[x, y, 0] = 220; right[x, y, 1] = 0; right[x, y, 2] = 0 } }
         }
         blit(right, into: &out, atX: 2 * (W + gap))
         return out

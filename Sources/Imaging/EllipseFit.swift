@@ -36,6 +36,15 @@ public struct Ellipse: Codable, Equatable, Sendable {
     }
 
     public var area: Double { Double.pi * semiMajor * semiMinor }
+
+    /// Finite, of non-zero area, and not absurdly larger than a `width` × `height` image
+    /// (nearly collinear contour points fit "ellipses" with axes of 10¹⁵ px or centres far
+    /// outside, whose masks and integer conversions the stage cannot use).
+    public func isUsable(within width: Int, _ height: Int) -> Bool {
+        let limit = 100 * Double(max(width, height))
+        return [centerX, centerY, semiMajor, semiMinor, angleRadians].allSatisfy(\.isFinite)
+            && semiMinor > 0 && semiMajor > 0 && semiMajor < limit && abs(centerX) < limit && abs(centerY) < limit
+    }
 }
 
 /// Direct least-squares ellipse fitting (Fitzgibbon, Pilu & Fisher 1999), in the numerically

@@ -127,7 +127,7 @@ public struct ImageStage: Codable, Equatable, Sendable {
     /// Reads and processes one file; an unreadable file is a rejection with its reason.
     public func process(path: String) -> ImageOutcome {
         do {
-            return process(try JPEG.read(path))
+            return process(try JPEG.read(path, requireColour: true))
         } catch let e as SurveyIOError {
             return ImageOutcome(rejectReason: e.reason, fileError: true)
         } catch {
@@ -139,6 +139,7 @@ public struct ImageStage: Codable, Equatable, Sendable {
     public func process(_ image: RGBImage) -> ImageOutcome {
         var outcome = ImageOutcome()
         do {
+            try Self.checkSize(image)
             let grey = Greyscale.convert(image)
             let masked: RGBImage
             if premaskedInput == .keep && Self.looksPremasked(image) {
@@ -167,8 +168,10 @@ public struct ImageStage: Codable, Equatable, Sendable {
                         let kept = inside(ellipse, width: grey.width, height: grey.height)
                         detect = { try $0.detect($1, inside: kept) }
                     case .footprint:
-                        let cx = min(max(Int(ellipse.centerX.rounded()), 0), grey.width - 1)
-                        let cy = min(max(Int(ellipse.centerY.rounded()), 0), grey.height - 1)
+                        // Clamped as Double first: a centre far outside the image (a huge
+                        // ellipse that still contains the centre) would trap in Int().
+                        let cx = Int(min(max(ellipse.centerX.rounded(), 0), Double(grey.width - 1)))
+                        let cy = Int(min(max(ellipse.centerY.rounded(), 0), Double(grey.height - 1)))
                         detect = { try $0.detectFootprint($1, containingX: cx, y: cy) }
                     }
                     found = try detect(detector, grey)
@@ -198,6 +201,20 @@ public struct ImageStage: Codable, Equatable, Sendable {
             outcome.rejectReason = "\(error)"
         }
         return outcome
+    }
+
+    /// Smallest side (px) of an input image. The stage's assumptions start here: the corner
+    /// blocks of `looksPremasked` are ≥ 4 px, the background estimator's boxes ≥ 3 px in a grid
+    /// that its median filter needs several of, and the ellipse needs a contour of ≥ 5 points
+    /// around the centre. Placeholders that image services return for failed fields (1×1,
+    /// 2×2) or strips (1×1000) are rejected here with their size rather than trapping later.
+    public static let minimumSide = 16
+
+    /// Throws an `ImagingRejection` naming the size when the image is too small for the stage.
+    static func checkSize(_ image: RGBImage) throws {
+        guard min(image.width, image.height) >= minimumSide else {
+            throw ImagingRejection.tooSmall(width: image.width, height: image.height, minimum: minimumSide)
+        }
     }
 
     /// Smallest deblending contrast in single bands. JPEG stores colour at half resolution
@@ -252,7 +269,8 @@ public struct ImageStage: Codable, Equatable, Sendable {
         var bestDistance = Double.infinity
         for contour in Contours.external(binary, width: grey.width, height: grey.height)
         where contour.count >= minContourPoints {
-            guard let e = EllipseFit.fit(contour), e.contains(x: cx, y: cy) else { continue }
+            // A degenerate fit (collinear points give axes of 0 or 10¹⁵) is no galaxy.
+            guard let e = EllipseFit.fit(contour), e.isUsable(within: grey.width, grey.height), e.contains(x: cx, y: cy) else { continue }
             let d = (e.centerX - cx) * (e.centerX - cx) + (e.centerY - cy) * (e.centerY - cy)
             if d < bestDistance { bestDistance = d; best = e }
         }

@@ -8,6 +8,9 @@ public struct ImagingRejection: Error, Equatable, CustomStringConvertible, Senda
     public static let noCentralEllipse = ImagingRejection("no central ellipse")
     public static let blended = ImagingRejection("blended")
     public static let noSource = ImagingRejection("no source")
+    public static func tooSmall(width: Int, height: Int, minimum: Int) -> ImagingRejection {
+        ImagingRejection("image \(width)×\(height) px is smaller than the \(minimum) px per side the image stage needs")
+    }
 }
 
 /// Iterative ("isodata") threshold selection of Ridler & Calvard (1978): start halfway

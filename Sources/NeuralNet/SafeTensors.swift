@@ -60,8 +60,16 @@ public enum SafeTensors {
                   let shape = d["shape"] as? [Int], let offs = d["data_offsets"] as? [Int], offs.count == 2
             else { throw NeuralNetError.checkpoint("malformed entry \(name)") }
             guard dtype == "F32" else { throw NeuralNetError.checkpoint("\(name): dtype \(dtype), only F32 supported") }
-            let count = shape.reduce(1, *)
-            guard offs[1] - offs[0] == count * 4, base + offs[1] <= data.endIndex, offs[0] >= 0 else {
+            // Shape and offsets come from the file: no negative dimension, no overflowing
+            // product, offsets ordered and inside the data before any range is formed.
+            var count = 1
+            for d in shape {
+                let (m, overflow) = count.multipliedReportingOverflow(by: d)
+                guard d >= 0, !overflow, m <= Int.max / 8 else { throw NeuralNetError.checkpoint("\(name): shape \(shape) is not a valid size") }
+                count = m
+            }
+            let available = data.endIndex - base
+            guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= available, offs[1] - offs[0] == count * 4 else {
                 throw NeuralNetError.checkpoint("\(name): offsets \(offs) do not fit shape \(shape)")
             }
             var values = [Float](repeating: 0, count: count)

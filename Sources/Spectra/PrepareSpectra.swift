@@ -53,6 +53,11 @@ public struct SpectraStage: Codable, Equatable, Sendable {
         } catch {
             return SpectrumOutcome(vector: nil, rejectReason: "\(error)", object: nil, fileError: true)
         }
+        return process(spectrum)
+    }
+
+    /// Processes a spectrum already read (the cuts, then resampling).
+    public func process(_ spectrum: SDSSSpectrum) -> SpectrumOutcome {
         if let why = cuts.reason(for: spectrum.object) {
             return SpectrumOutcome(vector: nil, rejectReason: why, object: spectrum.object, fileError: false)
         }

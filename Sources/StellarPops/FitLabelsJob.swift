@@ -60,6 +60,12 @@ public struct FitLabelsJob {
         } catch {
             return FitLabelsRow(status: "failed", reason: "\(error)", result: nil, monteCarlo: nil, fileError: true)
         }
+        return fit(s, templates: templates, options: options, monteCarlo: monteCarlo, seed: seed, mode: mode)
+    }
+
+    /// Fits one spectrum already read; every failure is a row with status "failed".
+    public static func fit(_ s: SDSSSpectrum, templates: PreparedTemplates, options: FitOptions,
+                           monteCarlo: Int, seed: UInt64, mode: MonteCarloMode = .model) -> FitLabelsRow {
         do {
             let spec = try FitSpectrum(sdss: s, templates: templates, options: options)
             let fitter = try GalaxyFitter(templates: templates, spectrum: spec, options: options)

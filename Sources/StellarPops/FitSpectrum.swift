@@ -92,6 +92,10 @@ public struct FitSpectrum: Sendable {
     /// galaxy cannot be fitted (bad redshift, sampling not log-uniform at the templates'
     /// step, too little overlap, too few good pixels, non-positive flux).
     public init(sdss s: SDSSSpectrum, templates t: PreparedTemplates, options o: FitOptions) throws {
+        guard s.loglam.count == s.count, s.ivar.count == s.count, s.andMask.count == s.count, s.wdisp.count == s.count else {
+            throw FitFailure("spectrum columns have unequal lengths")
+        }
+        guard s.loglam.allSatisfy(\.isFinite) else { throw FitFailure("loglam has non-finite values") }
         let z = s.object.z
         guard z.isFinite, z > -0.01, z < 2 else { throw FitFailure("redshift \(z) outside −0.01…2") }
         let ln10 = log(10.0)
@@ -112,7 +116,10 @@ public struct FitSpectrum: Sendable {
         let halfWidth = o.emissionHalfWidthKms / PreparedTemplates.cKms
         let lines = o.emissionLinesAir.map { log(AirVacuum.vacuum(fromAir: $0)) }
         var flux: [Double] = [], noise: [Double] = [], good: [Bool] = [], sig: [Double] = []
-        let validW = s.wdisp.filter { $0.isFinite && $0 > 0 }.map(Double.init).sorted()
+        // wdisp sets the width of the instrumental smoothing kernels (VariableGaussianSmoothing
+        // allocates pixels × kernel width): a corrupted value of 1e15 asked for exabytes.
+        // SDSS's is ≈ 1 pixel; values beyond `maxWdispPixels` are treated like missing ones.
+        let validW = s.wdisp.filter { $0.isFinite && $0 > 0 && Double($0) <= Self.maxWdispPixels }.map(Double.init).sorted()
         guard !validW.isEmpty else { throw FitFailure("no valid wdisp (instrumental dispersion) values") }
         let medianW = validW[validW.count / 2]
         let pixelKms = step * PreparedTemplates.cKms
@@ -127,7 +134,7 @@ public struct FitSpectrum: Sendable {
             flux.append(ok ? f : 0)
             noise.append(ok ? 1 / iv.squareRoot() : 1)
             let w = Double(s.wdisp[i])
-            sig.append((w.isFinite && w > 0 ? w : medianW) * pixelKms)
+            sig.append((w.isFinite && w > 0 && w <= Self.maxWdispPixels ? w : medianW) * pixelKms)
         }
         let goodFlux = zip(flux, good).filter { $0.1 }.map { $0.0 }.sorted()
         guard goodFlux.count >= 100 else { throw FitFailure("only \(goodFlux.count) good pixels in the fitted range") }
@@ -137,6 +144,12 @@ public struct FitSpectrum: Sendable {
         self.init(lnLambdaStart: lnRest0 + Double(lo) * step, lnStep: step, flux: flux, noise: noise, good: good,
                   instrumentalSigmaKms: sig, redshift: z, fluxScale: scale)
     }
+}
+
+extension FitSpectrum {
+    /// Largest plausible instrumental dispersion, in ln λ pixels (10 px ≈ 690 km/s; SDSS's is
+    /// 0.7–1.3 px).
+    public static let maxWdispPixels = 10.0
 }
 
 extension FitOptions {

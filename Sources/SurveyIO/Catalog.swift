@@ -20,6 +20,11 @@ public struct Catalog: Equatable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SurveyIOError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot read file" : "file not found")
         }
+        try self.init(csvData: data, path: path)
+    }
+
+    /// Parses CSV bytes whose first row names the columns; `path` labels errors.
+    public init(csvData data: Data, path: String = "<memory>") throws {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SurveyIOError(path: path, reason: "not UTF-8 text")
         }

@@ -62,6 +62,15 @@ public struct NPYHeader: Equatable, Sendable {
             guard let v = Int(t), v >= 0 else { throw fail("bad shape entry \(t)") }
             return v
         }
+        // The shape comes from the file: its product must not overflow (elementCount, and the
+        // byte counts readers compute from it, would trap) and is bounded by the file's size
+        // by the readers.
+        var count = 1
+        for d in shape {
+            let (m, overflow) = count.multipliedReportingOverflow(by: d)
+            guard !overflow, m <= Int.max / 16 else { throw fail("shape \(shape) has more elements than any file can hold") }
+            count = m
+        }
         return NPYHeader(descr: descr, shape: shape, dataOffset: start + len)
     }
 }
@@ -81,6 +90,26 @@ public struct NPYArray<Element: NPYElement>: Equatable where Element: Equatable 
     public init(contentsOf path: String) throws {
         let mapped = try MappedNPY<Element>(path: path)
         self.init(shape: mapped.shape, values: Array(mapped.buffer))
+    }
+
+    /// Parses `.npy` bytes (the fuzz harness, data already in memory); `label` names them in errors.
+    public init(npyData data: Data, label: String = "<memory>") throws {
+        let (shape, values) = try data.withUnsafeBytes { raw -> ([Int], [Element]) in
+            let header = try NPYHeader.parse(raw, path: label)
+            guard header.descr == Element.npyDescr else {
+                throw SurveyIOError(path: label, reason: "holds \(header.descr), expected \(Element.npyDescr)")
+            }
+            guard header.elementCount <= (raw.count - header.dataOffset) / MemoryLayout<Element>.stride else {
+                throw SurveyIOError(path: label, reason: "truncated: shape \(header.shape) needs more data than the file holds")
+            }
+            let values = [Element](unsafeUninitializedCapacity: header.elementCount) { buf, n in
+                let bytes = header.elementCount * MemoryLayout<Element>.stride
+                UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[header.dataOffset..<(header.dataOffset + bytes)]))
+                n = header.elementCount
+            }
+            return (header.shape, values)
+        }
+        self.init(shape: shape, values: values)
     }
 
     /// Writes the array atomically.
@@ -122,7 +151,9 @@ public final class MappedNPY<Element: NPYElement> {
             munmap(p, length)
             throw SurveyIOError(path: path, reason: "holds \(header.descr), expected \(Element.npyDescr)")
         }
-        guard header.dataOffset + header.elementCount * MemoryLayout<Element>.stride <= length else {
+        // Divided rather than multiplied: elementCount × stride could overflow.
+        guard header.dataOffset <= length,
+              header.elementCount <= (length - header.dataOffset) / MemoryLayout<Element>.stride else {
             munmap(p, length)
             throw SurveyIOError(path: path, reason: "truncated: shape \(header.shape) needs more data than the file holds")
         }

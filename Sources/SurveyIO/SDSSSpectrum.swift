@@ -64,34 +64,73 @@ public struct SpecObject: Sendable, Equatable {
 
 extension SDSSSpectrum {
     /// Reads a `spec` file. Every failure — missing file, truncated or corrupt FITS, a missing
-    /// HDU or column, columns of unequal length — is a `SurveyIOError` naming the file.
+    /// HDU or column, columns of unequal length, sizes or wavelengths no SDSS spectrum has — is
+    /// a `SurveyIOError` naming the file.
     public init(contentsOf path: String) throws {
         let f = try FITSFile(readingAt: path)
         defer { try? f.close() }
+        try self.init(fits: f)
+    }
+
+    /// Most COADD rows accepted: SDSS spectra have ≈ 3,850 (SDSS-I/II) to ≈ 4,650 (BOSS)
+    /// pixels; a corrupted NAXIS2 must not turn into a multi-terabyte allocation.
+    public static let maxPixels = 20_000
+    /// Plausible range of log₁₀(λ/Å): 1,000–31,600 Å, far around the spectrographs' 3,600–10,400 Å.
+    public static let plausibleLoglam = 3.0...4.5
+
+    init(fits f: FITSFile) throws {
+        let path = f.path
         try f.moveToHDU(named: "COADD")
-        let loglam: [Double] = try f.readColumn("loglam")
-        let flux: [Float] = try f.readColumn("flux")
-        let ivar: [Float] = try f.readColumn("ivar")
-        let andMask: [Int32] = try f.readColumn("and_mask")
-        let wdisp: [Float] = try f.readColumn("wdisp")
-        let n = loglam.count
-        guard n > 1 else { throw SurveyIOError(path: path, reason: "COADD has \(n) rows; a spectrum needs at least 2") }
-        guard flux.count == n, ivar.count == n, andMask.count == n, wdisp.count == n else {
-            throw SurveyIOError(path: path, reason: "COADD columns have unequal lengths")
+        let n = try f.rowCount()
+        guard n <= Self.maxPixels else {
+            throw SurveyIOError(path: path, reason: "COADD has \(n) rows, more than any SDSS spectrum (limit \(Self.maxPixels))")
         }
+        guard n > 1 else { throw SurveyIOError(path: path, reason: "COADD has \(n) rows; a spectrum needs at least 2") }
+        // One value per row each: a repeat count > 1 (a corrupted TFORM) would misalign pixels.
+        for name in ["loglam", "flux", "ivar", "and_mask", "wdisp"] where try f.columnRepeat(name) != 1 {
+            throw SurveyIOError(path: path, reason: "COADD column \(name) has \(try f.columnRepeat(name)) values per row, expected 1")
+        }
+        let loglam: [Double] = try f.readColumn("loglam", rows: n)
+        let flux: [Float] = try f.readColumn("flux", rows: n)
+        let ivar: [Float] = try f.readColumn("ivar", rows: n)
+        let andMask: [Int32] = try f.readColumn("and_mask", rows: n)
+        let wdisp: [Float] = try f.readColumn("wdisp", rows: n)
+        try Self.checkWavelengths(loglam, path: path)
         try f.moveToHDU(named: "SPECOBJ")
         guard try f.rowCount() >= 1 else { throw SurveyIOError(path: path, reason: "SPECOBJ has no rows") }
-        let sn: [Double] = try f.readColumn("SN_MEDIAN")
+        // Only the first row is the object; reading one row keeps a corrupted NAXIS2 harmless.
+        let sn: [Double] = try f.readColumn("SN_MEDIAN", rows: 1)
         guard sn.count >= 5 else {
             throw SurveyIOError(path: path, reason: "SN_MEDIAN has \(sn.count) values, expected 5 (ugriz)")
         }
-        func scalar(_ name: String) throws -> Double { try f.readColumn(name, as: Double.self)[0] }
+        func scalar(_ name: String) throws -> Double {
+            guard let v = try f.readColumn(name, as: Double.self, rows: 1).first else {
+                throw SurveyIOError(path: path, reason: "SPECOBJ column \(name) has no values")
+            }
+            return v
+        }
+        guard let zWarning = try f.readColumn("ZWARNING", as: Int32.self, rows: 1).first else {
+            throw SurveyIOError(path: path, reason: "SPECOBJ column ZWARNING has no values")
+        }
         let object = SpecObject(
-            z: try scalar("Z"), zWarning: try f.readColumn("ZWARNING", as: Int32.self)[0],
+            z: try scalar("Z"), zWarning: zWarning,
             snMedian: Array(sn.prefix(5)), snMedianAll: try scalar("SN_MEDIAN_ALL"),
             plugRA: try scalar("PLUG_RA"), plugDec: try scalar("PLUG_DEC"),
             vdispKms: try scalar("VDISP"), objectClass: try f.readString("CLASS"))
         self.init(loglam: loglam, flux: flux, ivar: ivar, andMask: andMask, wdisp: wdisp, object: object)
+    }
+
+    /// Every stage indexes pixels by wavelength: loglam must be finite, strictly increasing and
+    /// inside `plausibleLoglam`.
+    static func checkWavelengths(_ loglam: [Double], path: String) throws {
+        for (i, l) in loglam.enumerated() {
+            guard l.isFinite, Self.plausibleLoglam.contains(l) else {
+                throw SurveyIOError(path: path, reason: "loglam \(l) at row \(i + 1) is outside the plausible \(Self.plausibleLoglam) (log₁₀ Å)")
+            }
+            if i > 0 && !(l > loglam[i - 1]) {
+                throw SurveyIOError(path: path, reason: "loglam not strictly increasing at row \(i + 1)")
+            }
+        }
     }
 
     /// Writes the spectrum in the SDSS `spec` layout (empty primary, `COADD`, `SPECOBJ`),
