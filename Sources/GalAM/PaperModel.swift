@@ -121,6 +121,23 @@ public enum PaperModel {
 
     /// Images as the networks take them: uint8 / 255, as the authors' code.
     public static func networkInput(images: [UInt8]) -> [Float] { images.map { Float($0) / 255 } }
+
+    // The same transforms streamed from a dataset source into a float `.npy` (training).
+
+    /// `spectralFeatures` of every sample of `source` (spectra), written to `path`.
+    public static func writeSpectralFeatures(m1: Network, of source: BatchSource, to path: String) throws {
+        try writeOutputs(m1, of: source, layer: "features", to: path, transform: normalisedFeatures)
+    }
+
+    /// `simulatedFeatures` of every sample of `source` (images), written to `path`.
+    public static func writeSimulatedFeatures(m2: Network, of source: BatchSource, floor: Float, to path: String) throws {
+        try writeOutputs(m2, of: source, to: path) { $0.map { $0 < floor ? 0 : $0 } }
+    }
+
+    /// `imageFeatures` of every sample of `source` (images), written to `path`.
+    public static func writeImageFeatures(m3: Network, of source: BatchSource, to path: String) throws {
+        try writeOutputs(m3, of: source, layer: "features", to: path, transform: normalisedFeatures)
+    }
 }
 
 /// M4 in one fusion mode: the network that is trained and, for the frozen fusion, the
@@ -133,17 +150,26 @@ public struct FusionHead {
     /// The attention block the frozen fusion applies untrained (nil when learned).
     public let frozenBlock: AttentionFusion?
 
-    /// A fresh head (weights from `seed`).
-    public init(fusion: PaperModel.Fusion, epsilon: Float, seed: UInt64) {
+    /// A fresh head (weights from `seed`) computing with `context`.
+    public init(fusion: PaperModel.Fusion, epsilon: Float, seed: UInt64, context: ComputeContext = .standard) {
         self.fusion = fusion
         switch fusion {
         case .learned:
-            network = PaperNetworks.m4(trainFusion: true, epsilon: epsilon, seed: seed)
+            network = PaperNetworks.m4(trainFusion: true, epsilon: epsilon, seed: seed, context: context)
             frozenBlock = nil
         case .frozen:
-            network = PaperNetworks.m4Regressor(width: PaperModel.featureWidth, seed: seed)
-            frozenBlock = FrozenFusion.make(epsilon: epsilon, seed: seed)
+            network = PaperNetworks.m4Regressor(width: PaperModel.featureWidth, seed: seed, context: context)
+            frozenBlock = FrozenFusion.make(epsilon: epsilon, seed: seed, context: context)
         }
+    }
+
+    /// `inputs(s:i:count:)` for training, streamed: S and I as dataset columns; for the frozen
+    /// fusion the block's normalised output for every row is written to `fusedPath` first.
+    public func inputColumns(s: DatasetColumn, i: DatasetColumn, rowCount: Int, fusedPath: String) throws -> [DatasetColumn] {
+        guard let frozenBlock else { return [s, i] }
+        let all = DatasetSource(rows: Array(0..<rowCount), inputs: [s, i])
+        try writeOutputs(frozenBlock, of: all, to: fusedPath, transform: PaperModel.normalisedFeatures)
+        return [try .floats(path: fusedPath)]
     }
 
     /// The network's inputs for `count` galaxies' S (simulated or real spectral features) and
@@ -163,11 +189,11 @@ public struct FusionHead {
 /// The fusion block alone (attention + residual + LayerNorm + dropout, no head), as the
 /// authors apply it: built from a seed, never trained.
 public enum FrozenFusion {
-    public static func make(epsilon: Float, seed: UInt64) -> AttentionFusion {
+    public static func make(epsilon: Float, seed: UInt64, context: ComputeContext = .standard) -> AttentionFusion {
         // trainFusion true only so the block's weights are listed (and so saved and loaded);
         // it is never handed to an optimiser.
         AttentionFusion(width: PaperModel.featureWidth, heads: 8, keyDim: 1024, epsilon: epsilon, dropout: 0.1, head: [],
-                        trainFusion: true, seed: seed)
+                        trainFusion: true, seed: seed, context: context)
     }
 }
 

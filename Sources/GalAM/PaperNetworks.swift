@@ -20,7 +20,7 @@ public enum PaperNetworks {
 
     /// M1, the spectral feature extractor: 4171×1 spectra → (log age, [M/H]); the
     /// 1024-d `features` layer feeds M2 as its target.
-    public static func m1(length: Int = 4171, seed: UInt64 = 0) -> Sequential {
+    public static func m1(length: Int = 4171, seed: UInt64 = 0, context: ComputeContext = .standard) -> Sequential {
         var n = Namer()
         var layers: [Layer] = []
         for f in [16, 32, 64, 128] {
@@ -31,11 +31,11 @@ public enum PaperNetworks {
         layers += [Flatten(n("flatten")), Dense(n("dense"), units: 4171, relu: true),
                    Dense(n("dense"), units: 2048, relu: true), Dense("features", units: 1024, relu: true),
                    Dense(n("dense"), units: 2)]
-        return Sequential(inputShape: [length, 1], layers: layers, seed: seed)
+        return Sequential(inputShape: [length, 1], layers: layers, seed: seed, context: context)
     }
 
     /// M2, simulated spectral features from images: `size`×`size`×`channels` → 1024.
-    public static func m2(size: Int = 128, channels: Int = 3, seed: UInt64 = 0) -> Sequential {
+    public static func m2(size: Int = 128, channels: Int = 3, seed: UInt64 = 0, context: ComputeContext = .standard) -> Sequential {
         var n = Namer()
         var layers: [Layer] = []
         for f in [32, 64, 128, 256] {
@@ -44,12 +44,12 @@ public enum PaperNetworks {
         }
         layers += [Flatten(n("flatten")), Dropout(n("dropout"), rate: 0.3), Dense(n("dense"), units: 1024, relu: true),
                    Dropout(n("dropout"), rate: 0.3), Dense(n("dense"), units: 1024)]
-        return Sequential(inputShape: [size, size, channels], layers: layers, seed: seed)
+        return Sequential(inputShape: [size, size, channels], layers: layers, seed: seed, context: context)
     }
 
     /// M3, the image feature extractor: four blocks of three `same` 3×3 convolutions (the
     /// first two with L2) and a 2×2 max pool, then Dense 2048 → `features` 1024 → 2.
-    public static func m3(size: Int = 128, channels: Int = 3, seed: UInt64 = 0) -> Sequential {
+    public static func m3(size: Int = 128, channels: Int = 3, seed: UInt64 = 0, context: ComputeContext = .standard) -> Sequential {
         var n = Namer()
         var layers: [Layer] = []
         for f in [32, 64, 128, 256] {
@@ -60,7 +60,7 @@ public enum PaperNetworks {
         }
         layers += [Flatten(n("flatten")), Dense(n("dense"), units: 2048, relu: true),
                    Dense("features", units: 1024, relu: true), Dense(n("dense"), units: 2)]
-        return Sequential(inputShape: [size, size, channels], layers: layers, seed: seed)
+        return Sequential(inputShape: [size, size, channels], layers: layers, seed: seed, context: context)
     }
 
     /// M4's regressor head: 2048 → 1024 → 512 → Dropout → 128 → Dropout → 2.
@@ -72,15 +72,16 @@ public enum PaperNetworks {
 
     /// M4's regressor alone on 1024-d fused vectors: what the authors train, after applying
     /// the untrained fusion once to all data and min–max normalising its output per sample.
-    public static func m4Regressor(width: Int = 1024, seed: UInt64 = 0) -> Sequential {
-        Sequential(inputShape: [width], layers: m4Head(), seed: seed)
+    public static func m4Regressor(width: Int = 1024, seed: UInt64 = 0, context: ComputeContext = .standard) -> Sequential {
+        Sequential(inputShape: [width], layers: m4Head(), seed: seed, context: context)
     }
 
     /// M4, multi-modal attention regression: S (1024) as query, I (1024) as key/value,
     /// MultiHeadAttention(8 heads, key_dim 1024) + S, LayerNorm(ε), Dropout(0.1), regressor.
     /// `trainFusion` false is the authors' flow (attention applied untrained); true learns it.
-    public static func m4(width: Int = 1024, trainFusion: Bool, epsilon: Float = 1e-3, seed: UInt64 = 0) -> AttentionFusion {
+    public static func m4(width: Int = 1024, trainFusion: Bool, epsilon: Float = 1e-3, seed: UInt64 = 0,
+                          context: ComputeContext = .standard) -> AttentionFusion {
         AttentionFusion(width: width, heads: 8, keyDim: 1024, epsilon: epsilon, dropout: 0.1,
-                        head: m4Head(), trainFusion: trainFusion, seed: seed)
+                        head: m4Head(), trainFusion: trainFusion, seed: seed, context: context)
     }
 }

@@ -50,7 +50,7 @@ public struct PredictJob {
 
     public func run() throws -> Summary {
         let start = Date()
-        let predictor = try Predictor(modelDirectory: modelDirectory)
+        let predictor = try Predictor(modelDirectory: modelDirectory, threads: threads)
         let stages = predictor.preprocessing
         let catalog = try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: ColumnName.imageFile.rawValue,
                                                 kind: "images", include: Catalog.isJPEGFile)

@@ -48,8 +48,8 @@ public struct StageRunner {
     /// Trains `makeModel()` (or loads the finished stage) and leaves the best weights in the
     /// returned model.
     public func run(name: String, label: String, key parts: [String], makeModel: () -> Network,
-                    train: Dataset, validation: Dataset, epochs: Int, learningRate: Float, batchSize: Int,
-                    seed: UInt64) throws -> (model: Network, outcome: Outcome) {
+                    train: BatchSource, validation: BatchSource, epochs: Int, learningRate: Float, batchSize: Int,
+                    seed: UInt64, microBatch: Int? = nil) throws -> (model: Network, outcome: Outcome) {
         let dir = root + "/\(name)-\(Self.key(parts + ["lr=\(learningRate)", "epochs=\(epochs)", "batch=\(batchSize)", "seed=\(seed)"]))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let model = makeModel()
@@ -63,6 +63,7 @@ public struct StageRunner {
             return (model, Outcome(directory: dir, history: history, bestValidation: bestVal, learningRate: learningRate))
         }
         let trainer = Trainer(model: model, optimizer: Adam(learningRate: learningRate), seed: seed, batchSize: batchSize)
+        trainer.microBatch = microBatch
         // Best weights go to a temporary name and are renamed, so `best` is never half-written.
         let bestTmp = URL(fileURLWithPath: dir + "/.best.tmp.safetensors")
         trainer.bestCheckpoint = bestTmp
@@ -95,36 +96,12 @@ public struct StageRunner {
     }
 }
 
-/// Batched inference: the model's output (or a named layer's) for `count` samples whose
-/// inputs are back to back in `inputs` (one array per model input).
-///
-/// The engine builds (and keeps) primitives and buffers for every batch size it sees, so a
-/// stream of ragged batches would grow memory without bound. Each chunk is therefore padded
-/// with zeros to a power of two (at most `batch`): at most log2(batch) + 1 shapes ever exist.
-/// Batch 32 runs as fast per sample as 256 (`galam bench nn`) with an eighth of the buffers
-/// (M3 at 128 px holds gigabytes of activations at batch 256).
+/// Batched inference on arrays in memory: the model's output (or a named layer's) for
+/// `count` samples whose inputs are back to back in `inputs` (one array per model input), in
+/// batches of `batch` (the last one shorter: layers keep plans for a few batch sizes only,
+/// so ragged chunks need no padding to bound memory).
 public func infer(_ model: Network, inputs: [[Float]], count: Int, layer: String? = nil, batch: Int = 32) -> [Float] {
-    var out: [Float] = []
-    let per = inputs.map { $0.count / max(count, 1) }
-    var start = 0
-    while start < count {
-        let n = min(batch, count - start)
-        var padded = 1
-        while padded < n { padded *= 2 }
-        padded = min(padded, batch)
-        let xs = zip(inputs, zip(per, model.inputShapes)).map { a, ps -> Tensor in
-            var v = Array(a[(start * ps.0)..<((start + n) * ps.0)])
-            v += [Float](repeating: 0, count: (padded - n) * ps.0)
-            return Tensor(shape: [padded] + ps.1, values: v)
-        }
-        let y: [Float]
-        if let layer, let seq = model as? Sequential {
-            y = seq.output(of: layer, for: xs[0]).values
-        } else {
-            y = model.forward(xs, training: false).values
-        }
-        out += y.prefix(y.count / padded * n)
-        start += n
-    }
-    return out
+    guard count > 0 else { return [] }
+    // An in-memory Dataset never fails to read.
+    return try! Inference.outputs(model, Dataset(inputs: inputs, targets: [], count: count), batchSize: batch, layer: layer)
 }

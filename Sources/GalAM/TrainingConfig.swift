@@ -21,6 +21,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Winograd), or nil to choose by image size — Winograd trains M3 at 128 px 1.7× faster
     /// but M3 at 64 px 7× slower on this machine (`galam bench nn --conv-algorithm auto`).
     public var convAlgorithm: String?
+    /// Samples per forward/backward pass when smaller than the batch (`--micro-batch`): the
+    /// gradients of the passes are summed into the batch's, so the update is the batch's to
+    /// float rounding; less activation memory. Nil: the whole batch at once.
+    public var microBatch: Int?
 
     /// The algorithm for an image size (see `convAlgorithm`).
     public func convAlgorithm(imageSize: Int) -> String { convAlgorithm ?? (imageSize >= 96 ? "auto" : "direct") }

@@ -22,11 +22,10 @@ public final class MultiHeadAttention: Layer {
     private var query: Dense!, key: Dense!, value: Dense!, output: Dense!
     private var tq = 0, tk = 0, dq = 0, dv = 0
     private var probs: [Float] = []
-    private var ctx: [Int: Tensor] = [:]
-    private var dctx: [Int: Tensor] = [:]
-    private var dqProj: [Int: Tensor] = [:], dkProj: [Int: Tensor] = [:], dvProj: [Int: Tensor] = [:]
-    private var dValueIn: [Int: Tensor] = [:]
-    private var zeroQueryGrad: [Int: Tensor] = [:]
+    private var ctx = BatchCache<Tensor>()
+        private var dqProj = BatchCache<Tensor>(), dkProj = BatchCache<Tensor>(), dvProj = BatchCache<Tensor>()
+    private var dValueIn = BatchCache<Tensor>()
+    private var zeroQueryGrad = BatchCache<Tensor>()
     private var qOut: Tensor?, kOut: Tensor?, vOut: Tensor?
     private let views = (q: ViewCache(), kv: ViewCache(), o: ViewCache(), dy: ViewCache(),
                          dq: ViewCache(), dkv: ViewCache())
@@ -188,6 +187,10 @@ public final class MultiHeadAttention: Layer {
         if tk == 1 { return value.forwardFLOPs + tq * output.forwardFLOPs }
         return tq * (query.forwardFLOPs + output.forwardFLOPs) + tk * (key.forwardFLOPs + value.forwardFLOPs)
             + 4 * heads * tq * tk * keyDim
+    }
+
+    public override var context: ComputeContext {
+        didSet { for l in [query, key, value, output] { l?.context = context } }
     }
 
     public override var needsInputGradient: Bool {

@@ -17,6 +17,7 @@ public final class AttentionFusion: Network {
     /// Whether attention and LayerNorm are trained (else applied as initialised or loaded).
     public let trainFusion: Bool
     public private(set) var outputShape: [Int]
+    public let context: ComputeContext
     private let add = Add()
     private let views = (s: ViewCache(), i: ViewCache(), out: ViewCache(), dOut: ViewCache())
 
@@ -28,13 +29,15 @@ public final class AttentionFusion: Network {
 
     /// Builds and initialises (seeded) the fusion block for `width`-d inputs and the head.
     public init(width: Int, heads: Int, keyDim: Int, epsilon: Float = 1e-3, dropout rate: Float = 0.1,
-                head: [Layer], trainFusion: Bool, seed: UInt64 = 0) {
+                head: [Layer], trainFusion: Bool, seed: UInt64 = 0, context: ComputeContext = .standard) {
         self.width = width
+        self.context = context
         self.head = head
         self.trainFusion = trainFusion
         attention = MultiHeadAttention("multi_head_attention", heads: heads, keyDim: keyDim)
         norm = LayerNorm("layer_normalization", epsilon: epsilon)
         dropout = Dropout("dropout_fusion", rate: rate)
+        for l in [attention, norm, dropout] + head { l.context = context }
         _ = attention.build(queryShape: [1, width], valueShape: [1, width])
         _ = norm.build(inputShape: [1, width])
         _ = dropout.build(inputShape: [1, width])

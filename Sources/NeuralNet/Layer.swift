@@ -17,6 +17,9 @@ public final class Parameter {
     private(set) var grad: Buffer
     var m: Buffer?
     var v: Buffer?
+    /// The gradients of earlier backward passes since the last zeroing, while accumulating
+    /// (see `GradientAccumulation`); nil otherwise, so a single pass costs nothing extra.
+    var gradientSum: Buffer?
     /// Bumped whenever the value changes, so layers re-derive reordered copies only then.
     var version = 0
 
@@ -34,11 +37,12 @@ public final class Parameter {
 
     /// Moves value and Adam moments into the layout a primitive prefers. Called when a layer
     /// builds its first primitives; later primitives that want another layout get a reorder.
-    func adopt(_ md: dnnl_memory_desc_t) {
+    func adopt(_ md: dnnl_memory_desc_t, _ context: ComputeContext) {
         if MD.equal(md, value.md) { return }
-        func moved(_ b: Buffer) -> Buffer { let n = Buffer(md); Reorder.copy(b, n); return n }
+        func moved(_ b: Buffer) -> Buffer { let n = Buffer(md); Reorder.copy(b, n, context: context); return n }
         value = moved(value)
         grad = Buffer(md)
+        gradientSum = nil
         if let b = m { m = moved(b) }
         if let b = v { v = moved(b) }
     }
@@ -86,7 +90,8 @@ public final class Parameter {
 /// `forward` returns a tensor the layer owns and reuses on the next call with the same
 /// batch size; `backward` takes the gradient of that output and returns the gradient of the
 /// input (or nil when `needsInputGradient` is false, as for a model's first layer), writing
-/// parameter gradients into the parameters (overwriting, not accumulating).
+/// the parameter gradients of that pass into the parameters (`GradientAccumulation` sums
+/// several passes). The layer computes with its model's `context`.
 open class Layer {
     /// Unique name within a model; prefixes its tensor names in checkpoints.
     public let name: String
@@ -96,6 +101,9 @@ open class Layer {
     public internal(set) var parameters: [Parameter] = []
     /// Per-sample input shape, set by `build`.
     public internal(set) var inputShape: [Int] = []
+    /// Engine, stream, threads and algorithms: set by the model before `build` (layers built
+    /// alone use `ComputeContext.standard`).
+    public internal(set) var context = ComputeContext.standard
 
     init(name: String) { self.name = name }
 
@@ -126,6 +134,9 @@ open class Layer {
 
 /// A layer whose forward pass draws random numbers (Dropout): the trainer reseeds it per
 /// step from (seed, epoch, step), which makes resumed runs repeat uninterrupted ones.
+/// `sampleOffset` is the position of the pass's first sample in the whole batch: a
+/// micro-batch skips the draws of the samples before it, so its masks are theirs in the batch.
 protocol Stochastic: AnyObject {
     var rng: SplitMix64 { get set }
+    var sampleOffset: Int { get set }
 }

@@ -11,8 +11,8 @@ public final class LayerNorm: Layer {
     /// ε: Keras's default is 1e-3; one variant of the authors' code uses 1e-6.
     public let epsilon: Float
     private var d = 0
-    private var y: [Int: Tensor] = [:]
-    private var dx: [Int: Tensor] = [:]
+    private var y = BatchCache<Tensor>()
+    private var dx = BatchCache<Tensor>()
     private var xhat: [Float] = []
     private var invStd: [Float] = []
     private var lastBatch = 0

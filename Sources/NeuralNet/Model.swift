@@ -17,6 +17,8 @@ public protocol Network: AnyObject {
     func backward(_ dOutput: Tensor)
     /// The model's configuration (written into checkpoints).
     var config: [String: Any] { get }
+    /// Where and how every layer computes (engine, stream, threads, algorithms).
+    var context: ComputeContext { get }
 }
 
 extension Network {
@@ -40,15 +42,19 @@ public final class Sequential: Network {
     public var inputShapes: [[Int]] { [inputShape] }
     public var allLayers: [Layer] { layers }
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    public let context: ComputeContext
 
     /// Builds the layers for a per-sample input shape and initialises them the Keras way,
-    /// drawing from a generator seeded with `seed` (layer i uses sub-stream i).
-    public init(inputShape: [Int], layers: [Layer], seed: UInt64 = 0) {
+    /// drawing from a generator seeded with `seed` (layer i uses sub-stream i); every layer
+    /// computes with `context`.
+    public init(inputShape: [Int], layers: [Layer], seed: UInt64 = 0, context: ComputeContext = .standard) {
         precondition(Set(layers.map(\.name)).count == layers.count, "layer names must be unique")
         self.inputShape = inputShape
         self.layers = layers
+        self.context = context
         var shape = inputShape
         for (i, l) in layers.enumerated() {
+            l.context = context
             shape = l.build(inputShape: shape)
             var rng = SplitMix64.derive(seed, UInt64(i))
             l.initialize(rng: &rng)

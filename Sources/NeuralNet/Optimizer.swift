@@ -29,7 +29,8 @@ public final class Adam {
 
     /// Applies one update from the gradients currently stored in the parameters.
     /// L2 terms (2λw) must already be in the gradients (`Regularizer.addGradients`).
-    public func step(_ parameters: [Parameter]) {
+    /// `threads`: how many threads split the large tensors (the model's context's).
+    public func step(_ parameters: [Parameter], threads: Int = ComputeContext.defaultThreads) {
         let lr = schedule?(iterations) ?? learningRate
         iterations += 1
         let t = Double(iterations)
@@ -43,7 +44,7 @@ public final class Adam {
             if p.m == nil { p.m = Buffer(p.value.md); p.v = Buffer(p.value.md) }
             p.version += 1
             update(w: p.value.data, g: p.grad.data, m: p.m!.data, v: p.v!.data, n: p.value.count,
-                   alpha: alpha, scale: scale)
+                   alpha: alpha, scale: scale, threads: threads)
         }
     }
 
@@ -59,9 +60,9 @@ public final class Adam {
     /// had slowed from 12 s to 17 s.
     private func update(w: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>,
                         m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, n: Int,
-                        alpha: Float, scale: Float) {
+                        alpha: Float, scale: Float, threads: Int) {
         let b1 = beta1, b2 = beta2, eps = epsilon, c1 = 1 - beta1, c2 = 1 - beta2
-        let chunks = n > 1 << 18 ? max(1, Engine.threads) : 1
+        let chunks = n > 1 << 18 ? max(1, threads) : 1
         let per = (n + chunks - 1) / chunks
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = c &* per, hi = min(n, lo &+ per)
@@ -108,24 +109,31 @@ public enum Regularizer {
 
 /// Mean squared error over all elements, as Keras's `mse` averaged over a batch.
 public final class MSELoss {
-    private var grads: [Int: Tensor] = [:]
+    private var grads = BatchCache<Tensor>()
 
     public init() {}
 
     /// The loss mean((y − t)²); `target` holds y's element count in the same order.
     public func loss(_ y: Tensor, _ target: UnsafePointer<Float>) -> Double {
+        sumOfSquaredErrors(y, target) / Double(y.count)
+    }
+
+    /// Σ(y − t)², in double.
+    public func sumOfSquaredErrors(_ y: Tensor, _ target: UnsafePointer<Float>) -> Double {
         precondition(y.isPlain, "MSE reads plain outputs")
         var s: Double = 0
         let p = y.data
         for i in 0..<y.count { let d = Double(p[i]) - Double(target[i]); s += d * d }
-        return s / Double(y.count)
+        return s
     }
 
-    /// dLoss/dy = 2(y − t)/count, into a reused tensor.
-    public func gradient(_ y: Tensor, _ target: UnsafePointer<Float>) -> Tensor {
+    /// dLoss/dy = 2(y − t)/`normaliser` into a reused tensor: `normaliser` is y's element
+    /// count for this batch's own mean, or the whole batch's when y is one micro-batch of it
+    /// (then the micro-batches' gradients sum to the batch's).
+    public func gradient(_ y: Tensor, _ target: UnsafePointer<Float>, normaliser: Int? = nil) -> Tensor {
         let g = grads[y.batch] ?? Tensor(shape: y.shape)
         grads[y.batch] = g
-        let k = 2 / Float(y.count), p = y.data, d = g.data
+        let k = 2 / Float(normaliser ?? y.count), p = y.data, d = g.data
         for i in 0..<y.count { d[i] = k * (p[i] - target[i]) }
         return g
     }

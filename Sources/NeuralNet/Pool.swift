@@ -6,7 +6,7 @@ public final class MaxPool: Layer {
     /// Window (and stride) per spatial axis: `[3]` for M1's MaxPool1D, `[2, 2]` for MaxPool2D.
     public let pool: [Int]
     private var outShape: [Int] = []
-    private var plans: [Int: Plan] = [:]
+    private var plans = BatchCache<Plan>()
     private var lastPlan: Plan?
 
     public init(_ name: String, pool: [Int]) {
@@ -29,9 +29,9 @@ public final class MaxPool: Layer {
         var input: Buffer
         var bwd: Prim?
         var dx: Tensor?
-        let dyConform = Conform()
-        init(_ pd: dnnl_primitive_desc_t, _ fwd: Prim, _ y: Tensor, _ ws: Buffer, _ input: Buffer) {
-            fwdPD = pd; self.fwd = fwd; self.y = y; workspace = ws; self.input = input
+        let dyConform: Conform
+        init(_ pd: dnnl_primitive_desc_t, _ fwd: Prim, _ y: Tensor, _ ws: Buffer, _ input: Buffer, _ context: ComputeContext) {
+            fwdPD = pd; self.fwd = fwd; self.y = y; workspace = ws; self.input = input; dyConform = Conform(context)
         }
         deinit { dnnl_primitive_desc_destroy(fwdPD) }
     }
@@ -56,11 +56,11 @@ public final class MaxPool: Layer {
             // forward_training keeps the argmax workspace backward needs; inference reuses it.
             check(dnnl_pooling_forward_desc_init(&d, dnnl_forward_training, dnnl_pooling_max, &src, &dst,
                                                  g.strides, g.kernel, g.padL, g.padR), "pool fwd desc")
-            let pd = makePD(&d, "pool fwd pd")
+            let pd = makePD(&d, context, "pool fwd pd")
             let y = Tensor(shape: [x.batch] + outShape, md: MD.query(pd, dnnl_query_dst_md))
             let ws = Buffer(MD.query(pd, dnnl_query_workspace_md))
-            let fwd = Prim(pd, [(DNNL_ARG_SRC, x.buffer), (DNNL_ARG_DST, y.buffer), (DNNL_ARG_WORKSPACE, ws)])
-            p = Plan(pd, fwd, y, ws, x.buffer)
+            let fwd = Prim(pd, [(DNNL_ARG_SRC, x.buffer), (DNNL_ARG_DST, y.buffer), (DNNL_ARG_WORKSPACE, ws)], context)
+            p = Plan(pd, fwd, y, ws, x.buffer, context)
             plans[x.batch] = p
         }
         p.fwd.run()
@@ -79,9 +79,9 @@ public final class MaxPool: Layer {
             var d = dnnl_pooling_desc_t()
             check(dnnl_pooling_backward_desc_init(&d, dnnl_pooling_max, &dsrc, &ddst,
                                                   g.strides, g.kernel, g.padL, g.padR), "pool bwd desc")
-            let pd = makePD(&d, hint: p.fwdPD, "pool bwd pd")
+            let pd = makePD(&d, hint: p.fwdPD, context, "pool bwd pd")
             p.bwd = Prim(pd, [(DNNL_ARG_DIFF_DST, dy.buffer), (DNNL_ARG_DIFF_SRC, dx.buffer),
-                              (DNNL_ARG_WORKSPACE, p.workspace)])
+                              (DNNL_ARG_WORKSPACE, p.workspace)], context)
             dnnl_primitive_desc_destroy(pd)
             p.dx = dx
         }

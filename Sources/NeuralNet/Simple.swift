@@ -7,7 +7,9 @@ import Randomness
 /// the convolutional and dense parts); plain inputs pass as a view without a copy.
 public final class Flatten: Layer {
     private let fwdViews = ViewCache(), bwdViews = ViewCache()
-    private let toPlain = Conform(), toCaller = Conform()
+    private lazy var toPlain = Conform(context)
+    private lazy var toCaller = Conform(context)
+    private lazy var toPlainGrad = Conform(context)
     private var callerMD = dnnl_memory_desc_t()
 
     public init(_ name: String) { super.init(name: name) }
@@ -27,20 +29,19 @@ public final class Flatten: Layer {
         let plain = bwdViews.view(toPlainGrad.apply(dy, Tensor.descriptor(dy.shape)), as: [dy.batch] + inputShape)
         return toCaller.apply(plain, callerMD)
     }
-    private let toPlainGrad = Conform()
 
     public override var config: [String: Any] { ["name": name, "type": "Flatten"] }
 }
 
 /// A standalone ReLU (convolutions and Dense fuse theirs; this is for other places).
 public final class ReLU: Layer {
-    private var y: [Int: Tensor] = [:]
-    private var dx: [Int: Tensor] = [:]
+    private var y = BatchCache<Tensor>()
+    private var dx = BatchCache<Tensor>()
     private var last: Tensor?
 
     public init(_ name: String) { super.init(name: name) }
 
-    private let dyConform = Conform()
+    private lazy var dyConform = Conform(context)
 
     // Elementwise over the raw storage (any layout; padding stays zero), output in x's layout.
     public override func forward(_ x: Tensor, training: Bool) -> Tensor {
@@ -73,12 +74,13 @@ public final class ReLU: Layer {
 public final class Dropout: Layer, Stochastic {
     public let rate: Float
     var rng = SplitMix64(seed: 0)
-    private var y: [Int: Tensor] = [:]
-    private var dx: [Int: Tensor] = [:]
-    private var mask: [Int: [Float]] = [:]
+    var sampleOffset = 0
+    private var y = BatchCache<Tensor>()
+    private var dx = BatchCache<Tensor>()
+    private var mask = BatchCache<[Float]>()
     private var lastBatch = 0
     private var lastTraining = false
-    private let dyConform = Conform()
+    private lazy var dyConform = Conform(context)
 
     public init(_ name: String, rate: Float) {
         self.rate = rate
@@ -94,6 +96,8 @@ public final class Dropout: Layer, Stochastic {
         var m = mask[x.batch] ?? [Float](repeating: 0, count: x.buffer.count)
         let keep = 1 / (1 - rate)
         let n = x.buffer.count, s = x.data, d = out.data
+        // The draws of the batch's samples before this pass's first (one per stored float).
+        rng.skip(sampleOffset * (n / x.batch))
         m.withUnsafeMutableBufferPointer { mp in
             for i in 0..<n {
                 let k: Float = rng.nextFloat() >= rate ? keep : 0
@@ -126,7 +130,7 @@ public final class Dropout: Layer, Stochastic {
 /// Elementwise sum of two equally shaped tensors (the residual connection). Its backward
 /// passes the same gradient to both summands.
 public final class Add {
-    private var y: [Int: Tensor] = [:]
+    private var y = BatchCache<Tensor>()
 
     public init() {}
 

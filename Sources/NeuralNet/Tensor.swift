@@ -104,6 +104,9 @@ final class Conform {
     private var source: Buffer?
     private var target: Tensor?
     private var reorder: Reorder?
+    private let context: ComputeContext
+
+    init(_ context: ComputeContext = .standard) { self.context = context }
 
     func apply(_ t: Tensor, _ md: dnnl_memory_desc_t) -> Tensor {
         if MD.equal(t.buffer.md, md) { return t }
@@ -113,7 +116,7 @@ final class Conform {
         }
         let out = (target.flatMap { MD.equal($0.buffer.md, md) && $0.shape == t.shape ? $0 : nil })
             ?? Tensor(shape: t.shape, md: md)
-        reorder = Reorder(from: t.buffer, to: out.buffer)
+        reorder = Reorder(from: t.buffer, to: out.buffer, context: context)
         source = t.buffer
         target = out
         reorder!.run()

@@ -1,20 +1,6 @@
 import Foundation
 import Randomness
 
-/// Samples for a model: one flat array per model input (samples back to back, each in the
-/// input's per-sample shape) and the targets (samples back to back).
-public struct Dataset {
-    public let inputs: [[Float]]
-    public let targets: [Float]
-    public let count: Int
-
-    public init(inputs: [[Float]], targets: [Float], count: Int) {
-        precondition(count > 0 && targets.count % count == 0, "targets do not divide into \(count) samples")
-        for a in inputs { precondition(a.count % count == 0, "an input does not divide into \(count) samples") }
-        self.inputs = inputs; self.targets = targets; self.count = count
-    }
-}
-
 /// Training and validation loss of one epoch (each includes the L2 terms, as Keras reports).
 public struct EpochLoss: Codable, Equatable {
     public var train: Double
@@ -22,17 +8,29 @@ public struct EpochLoss: Codable, Equatable {
 }
 
 /// Mini-batch training with MSE, L2, Adam; seeded shuffling and dropout; history;
-/// keep-best-by-validation checkpoint; exact resume.
+/// keep-best-by-validation checkpoint; exact resume. Batches stream from a `BatchSource`
+/// (read ahead on a background thread); an optimiser step may be computed in micro-batches
+/// (`microBatch`) whose gradients are summed, and its summed gradients may be handed to a
+/// reducer (an all-reduce across processes) through the flat canonical view before the step.
 ///
 /// Randomness is drawn from sub-streams keyed by (seed, epoch, step), never from a running
 /// generator, so a run resumed from an epoch-end checkpoint repeats the uninterrupted one
 /// bit for bit (with the same thread count: oneDNN's reductions are deterministic per
-/// thread count).
+/// thread count). Dropout masks are drawn per sample position in the batch, so a micro-batch
+/// draws exactly the masks its samples get in the whole batch.
 public final class Trainer {
     public let model: Network
     public let optimizer: Adam
     public let seed: UInt64
     public let batchSize: Int
+    /// Samples per forward/backward pass (nil: the whole batch in one). A step's update does
+    /// not depend on it beyond float rounding; smaller passes need less activation memory.
+    public var microBatch: Int? {
+        didSet { precondition(microBatch.map { $0 >= 1 } ?? true, "micro-batch must be at least 1") }
+    }
+    /// Called with each step's summed gradients in the canonical flat view, before the L2
+    /// terms and the update (for data parallelism: all-reduce them there). Nil: no copy.
+    public var gradientReducer: ((FlatParameterView) -> Void)?
     /// Per-epoch losses so far.
     public private(set) var history: [EpochLoss] = []
     /// Best validation loss seen, and the file it was saved to (when `bestCheckpoint` is set).
@@ -40,8 +38,9 @@ public final class Trainer {
     /// Where to write the model whenever validation loss improves (nil: keep nothing).
     public var bestCheckpoint: URL?
     private let mse = MSELoss()
-    private var batchInputs: [Int: [Tensor]] = [:]
-    private var batchTargets: [Float] = []
+    private var batchInputs = BatchCache<[Tensor]>()
+    private lazy var accumulator = GradientAccumulator(model.parameters)
+    private lazy var flatGradients = FlatParameterView(model.parameters, context: model.context)
 
     public init(model: Network, optimizer: Adam, seed: UInt64 = 0, batchSize: Int = 32) {
         self.model = model; self.optimizer = optimizer; self.seed = seed; self.batchSize = batchSize
@@ -51,7 +50,8 @@ public final class Trainer {
     public var epoch: Int { history.count }
 
     /// Trains until `epochs` epochs are complete in total (so after a resume, the remainder).
-    public func fit(train: Dataset, validation: Dataset, epochs: Int, onEpoch: ((Int, EpochLoss) throws -> Void)? = nil) throws {
+    public func fit(train: BatchSource, validation: BatchSource, epochs: Int,
+                    onEpoch: ((Int, EpochLoss) throws -> Void)? = nil) throws {
         while epoch < epochs {
             let e = epoch
             var order = Array(0..<train.count)
@@ -59,15 +59,12 @@ public final class Trainer {
             order.shuffle(using: &rng)
             var total = 0.0
             var step = 0
-            var start = 0
-            while start < train.count {
-                let idx = order[start..<min(train.count, start + batchSize)]
-                reseedDropout(epoch: e, step: step)
-                total += trainStep(train, Array(idx)) * Double(idx.count)
-                start += batchSize
+            let stream = BatchStream(train, order: order, batchSize: batchSize, targets: true)
+            while let batch = try stream.next() {
+                total += optimiserStep(batch, epoch: e, step: step) * Double(batch.count)
                 step += 1
             }
-            let val = evaluate(validation)
+            let val = try evaluate(validation)
             let record = EpochLoss(train: total / Double(train.count), validation: val)
             history.append(record)
             if val < bestValidation {
@@ -78,45 +75,63 @@ public final class Trainer {
         }
     }
 
-    /// One optimiser step on the given samples; returns the batch loss (MSE + L2).
+    /// One optimiser step on the given samples of `data` (read now, not ahead); returns the
+    /// batch loss (MSE + L2). Dropout is seeded as step 0 of epoch 0.
     @discardableResult
-    public func trainStep(_ data: Dataset, _ indices: [Int]) -> Double {
-        let xs = gather(data, indices)
-        let y = model.forward(xs, training: true)
-        let params = model.parameters
-        let loss = batchTargets.withUnsafeBufferPointer { t -> Double in
-            let l = mse.loss(y, t.baseAddress!)
-            model.backward(mse.gradient(y, t.baseAddress!))
-            return l
-        }
-        let reg = Regularizer.loss(params)
-        Regularizer.addGradients(params)
-        optimizer.step(params)
-        return loss + reg
+    public func trainStep(_ data: BatchSource, _ indices: [Int]) throws -> Double {
+        let stream = BatchStream(data, order: indices, batchSize: indices.count, targets: true)
+        return optimiserStep(try stream.next()!, epoch: 0, step: 0)
     }
 
-    /// Mean loss (MSE + L2) over a data set in inference mode.
-    public func evaluate(_ data: Dataset) -> Double {
-        var total = 0.0
+    /// Forward and backward in micro-batches, summed gradients, optional reduction, L2, Adam.
+    private func optimiserStep(_ batch: StagedBatch, epoch: Int, step: Int) -> Double {
+        model.context.activate()
+        let n = batch.count, width = model.outputShape.reduce(1, *)
+        let micro = min(microBatch ?? n, n)
+        accumulator.zero()
+        var squares = 0.0
         var start = 0
-        while start < data.count {
-            let idx = Array(start..<min(data.count, start + batchSize))
-            let y = model.forward(gather(data, idx), training: false)
-            total += batchTargets.withUnsafeBufferPointer { mse.loss(y, $0.baseAddress!) } * Double(idx.count)
-            start += batchSize
+        while start < n {
+            let m = min(micro, n - start)
+            reseedDropout(epoch: epoch, step: step, sampleOffset: start)
+            let xs = inputs(batch, from: start, count: m)
+            let y = model.forward(xs, training: true)
+            let t = batch.targets + start * width
+            squares += mse.sumOfSquaredErrors(y, t)
+            accumulator.beginPass()
+            // Each pass's gradient is scaled by the whole batch, so the sum is the batch's.
+            model.backward(mse.gradient(y, t, normaliser: n * width))
+            start += m
         }
-        return total / Double(data.count) + Regularizer.loss(model.parameters)
+        accumulator.finish()
+        if let reduce = gradientReducer {
+            flatGradients.gatherGradients()
+            reduce(flatGradients)
+            flatGradients.scatterGradients()
+        }
+        let params = model.parameters
+        let reg = Regularizer.loss(params)
+        Regularizer.addGradients(params)
+        optimizer.step(params, threads: model.context.threads)
+        return squares / Double(n * width) + reg
+    }
+
+    /// Mean loss (MSE + L2) over a source in inference mode.
+    public func evaluate(_ data: BatchSource) throws -> Double {
+        model.context.activate()
+        var squares = 0.0
+        let width = model.outputShape.reduce(1, *)
+        let stream = BatchStream(data, order: Array(0..<data.count), batchSize: batchSize, targets: true)
+        while let b = try stream.next() {
+            squares += mse.sumOfSquaredErrors(model.forward(inputs(b, from: 0, count: b.count), training: false), b.targets)
+        }
+        return squares / Double(data.count * width) + Regularizer.loss(model.parameters)
     }
 
     /// Model outputs for every sample, in order (inference mode).
-    public func predict(_ data: Dataset) -> [Float] {
+    public func predict(_ data: BatchSource) throws -> [Float] {
         var out: [Float] = []
-        var start = 0
-        while start < data.count {
-            let idx = Array(start..<min(data.count, start + batchSize))
-            out += model.forward(gather(data, idx), training: false).values
-            start += batchSize
-        }
+        try Inference.run(model, data, batchSize: batchSize) { y, _ in out += y }
         return out
     }
 
@@ -137,36 +152,54 @@ public final class Trainer {
         bestValidation = b
     }
 
-    private func reseedDropout(epoch: Int, step: Int) {
+    private func reseedDropout(epoch: Int, step: Int, sampleOffset: Int) {
         for (i, l) in model.allLayers.enumerated() {
             if let s = l as? Stochastic {
                 s.rng = SplitMix64.derive(seed ^ (UInt64(i + 1) &* 0xA24B_AED4_963E_E407), UInt64(epoch), UInt64(step) + 2)
+                s.sampleOffset = sampleOffset
             }
         }
     }
 
-    /// Copies the chosen samples into reused batch tensors (one set per batch size).
-    private func gather(_ data: Dataset, _ indices: [Int]) -> [Tensor] {
-        let n = indices.count
+    /// Samples `from..<from+count` of a staged batch in reused input tensors (one set per size).
+    private func inputs(_ b: StagedBatch, from: Int, count n: Int) -> [Tensor] {
         let tensors = batchInputs[n] ?? model.inputShapes.map { Tensor(shape: [n] + $0) }
         batchInputs[n] = tensors
         for (k, t) in tensors.enumerated() {
-            let per = t.count / n
-            data.inputs[k].withUnsafeBufferPointer { src in
-                for (j, i) in indices.enumerated() {
-                    (t.data + j * per).update(from: src.baseAddress! + i * per, count: per)
-                }
-            }
-        }
-        let tper = data.targets.count / data.count
-        if batchTargets.count != n * tper { batchTargets = [Float](repeating: 0, count: n * tper) }
-        data.targets.withUnsafeBufferPointer { src in
-            batchTargets.withUnsafeMutableBufferPointer { dst in
-                for (j, i) in indices.enumerated() {
-                    (dst.baseAddress! + j * tper).update(from: src.baseAddress! + i * tper, count: tper)
-                }
-            }
+            let w = b.widths[k]
+            t.data.update(from: b.inputs[k] + from * w, count: n * w)
         }
         return tensors
+    }
+}
+
+/// Batched inference over a source, streamed: the model's output (or, for a `Sequential`, a
+/// named layer's) batch by batch, in order, handed to `consume` with the batch's rows.
+/// Batches are the source's rows in order, `batchSize` at a time (the last shorter); layers
+/// keep plans for a few batch sizes only, so memory stays bounded.
+public enum Inference {
+    public static func run(_ model: Network, _ data: BatchSource, batchSize: Int = 32, layer: String? = nil,
+                           consume: ([Float], Range<Int>) throws -> Void) throws {
+        model.context.activate()
+        let stream = BatchStream(data, order: Array(0..<data.count), batchSize: batchSize, targets: false)
+        var tensors = BatchCache<[Tensor]>()
+        var first = 0
+        while let b = try stream.next() {
+            let n = b.count
+            let xs = tensors[n] ?? model.inputShapes.map { Tensor(shape: [n] + $0) }
+            tensors[n] = xs
+            for (k, t) in xs.enumerated() { t.data.update(from: b.inputs[k], count: n * b.widths[k]) }
+            let y: Tensor
+            if let layer, let seq = model as? Sequential { y = seq.output(of: layer, for: xs[0]) } else { y = model.forward(xs, training: false) }
+            try consume(y.values, first..<(first + n))
+            first += n
+        }
+    }
+
+    /// All outputs of `run` in one array (for sources whose outputs fit in memory).
+    public static func outputs(_ model: Network, _ data: BatchSource, batchSize: Int = 32, layer: String? = nil) throws -> [Float] {
+        var out: [Float] = []
+        try run(model, data, batchSize: batchSize, layer: layer) { y, _ in out += y }
+        return out
     }
 }

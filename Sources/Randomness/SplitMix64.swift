@@ -31,6 +31,14 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 
+    /// Skips `draws` draws in O(1): the state only ever moves by `increment`, so the
+    /// generator after `skip(k)` is the one after k calls of `next()` (a micro-batch starts
+    /// its dropout masks where its first sample's are in the whole batch).
+    public mutating func skip(_ draws: Int) {
+        precondition(draws >= 0, "cannot skip backwards")
+        state &+= UInt64(draws) &* Self.increment
+    }
+
     /// A generator for a sub-stream (e.g. one epoch, one layer), independent of how far any
     /// other generator advanced: the seed is mixed with `a` and `b` by two odd constants and
     /// the first output is discarded, so neighbouring (a, b) do not start on correlated states.

@@ -79,6 +79,7 @@ public struct DemoJob {
             config.seed = seed
             var p = PaperPipeline(data: try LabeledDataset(directory: out + "/data"), modelDirectory: out + "/model", config: config)
             p.showProgress = showProgress
+            p.threads = threads
             _ = try p.run()
         }
         let report = try timed("evaluate and report") { try ModelReport.write(modelDirectory: out + "/model") }

@@ -44,23 +44,23 @@ public enum NetworkBenchmark {
     }
 
     /// The network `name` (one of `networks`) with seed-1 weights; nil for an unknown name.
-    public static func makeNetwork(_ name: String) -> Network? {
+    public static func makeNetwork(_ name: String, context: ComputeContext) -> Network? {
         switch name {
-        case "m1": return PaperNetworks.m1(seed: 1)
-        case "m2-128": return PaperNetworks.m2(size: 128, seed: 1)
-        case "m2-64": return PaperNetworks.m2(size: 64, seed: 1)
-        case "m3-128": return PaperNetworks.m3(size: 128, seed: 1)
-        case "m3-64": return PaperNetworks.m3(size: 64, seed: 1)
-        case "m4": return PaperNetworks.m4Regressor(seed: 1)
-        case "m4-e2e": return PaperNetworks.m4(trainFusion: true, seed: 1)
+        case "m1": return PaperNetworks.m1(seed: 1, context: context)
+        case "m2-128": return PaperNetworks.m2(size: 128, seed: 1, context: context)
+        case "m2-64": return PaperNetworks.m2(size: 64, seed: 1, context: context)
+        case "m3-128": return PaperNetworks.m3(size: 128, seed: 1, context: context)
+        case "m3-64": return PaperNetworks.m3(size: 64, seed: 1, context: context)
+        case "m4": return PaperNetworks.m4Regressor(seed: 1, context: context)
+        case "m4-e2e": return PaperNetworks.m4(trainFusion: true, seed: 1, context: context)
         default: return nil
         }
     }
 
     /// Times `steps` training steps (after `warmup` untimed ones) and `inferSteps` inference
     /// passes at each batch size on random data (seed 2); resets the engine's peak first.
-    public static func run(_ net: Network, name: String, steps: Int, inferSteps: Int, warmup: Int) -> Figures {
-        Engine.resetPeak()
+    public static func run(_ net: Network, name: String, steps: Int, inferSteps: Int, warmup: Int) throws -> Figures {
+        MemoryStats.resetPeak()
         let outCount = net.outputShape.reduce(1, *)
         var rng = SplitMix64(seed: 2)
         func data(_ n: Int) -> Dataset {
@@ -70,24 +70,24 @@ public enum NetworkBenchmark {
         let train = data(32), big = data(256)
         let trainer = Trainer(model: net, optimizer: Adam(learningRate: 1e-4), seed: 3, batchSize: 32)
         let idx = Array(0..<32)
-        for _ in 0..<warmup { trainer.trainStep(train, idx) }
-        let trainTimes = (0..<steps).map { _ in time { trainer.trainStep(train, idx) } }
+        for _ in 0..<warmup { try trainer.trainStep(train, idx) }
+        let trainTimes = try (0..<steps).map { _ in try time { try trainer.trainStep(train, idx) } }
         let trainRate = Rate(median: 32 / median(trainTimes), best: 32 / trainTimes.min()!)
-        func inferRate(_ ds: Dataset, _ b: Int) -> Rate {
+        func inferRate(_ ds: Dataset, _ b: Int) throws -> Rate {
             let t = Trainer(model: net, optimizer: Adam(), batchSize: b)
-            _ = t.predict(ds)
-            let times = (0..<inferSteps).map { _ in time { _ = t.predict(ds) } }
+            _ = try t.predict(ds)
+            let times = try (0..<inferSteps).map { _ in try time { _ = try t.predict(ds) } }
             return Rate(median: Double(ds.count) / median(times), best: Double(ds.count) / times.min()!)
         }
-        let i32 = inferRate(train, 32), i256 = inferRate(big, 256)
+        let i32 = try inferRate(train, 32), i256 = try inferRate(big, 256)
         let adam = Adam(learningRate: 0)
         let params = net.parameters
-        adam.step(params)
-        let adamMs = 1000 * time { for _ in 0..<steps { adam.step(params) } } / Double(steps)
+        adam.step(params, threads: net.context.threads)
+        let adamMs = 1000 * time { for _ in 0..<steps { adam.step(params, threads: net.context.threads) } } / Double(steps)
         let flops = Double(net.forwardFLOPs)
         return Figures(network: name, parameters: net.parameterCount, forwardFLOPs: flops, train: trainRate,
                        infer32: i32, infer256: i256, trainGFLOPs: 3 * flops * trainRate.median / 1e9,
-                       peakMiB: Engine.peakBytes >> 20, adamMillisecondsPerStep: adamMs)
+                       peakMiB: MemoryStats.peakBytes >> 20, adamMillisecondsPerStep: adamMs)
     }
 
     static func median(_ xs: [Double]) -> Double {
@@ -95,9 +95,9 @@ public enum NetworkBenchmark {
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
-    static func time(_ body: () -> Void) -> Double {
+    static func time(_ body: () throws -> Void) rethrows -> Double {
         let t0 = DispatchTime.now().uptimeNanoseconds
-        body()
+        try body()
         return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     }
 }

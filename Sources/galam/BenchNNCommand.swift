@@ -36,17 +36,16 @@ struct BenchNNCommand: ParsableCommand {
     }
 
     func run() throws {
-        Engine.threads = threads
-        Conv.defaultAlgorithm = convAlgorithm
-        print("threads \(Engine.threads), convolutions \(convAlgorithm.rawValue); \(steps) training steps at batch 32, \(inferSteps) inference batches")
+        let context = ComputeContext(threads: threads, convolutionAlgorithm: convAlgorithm)
+        print("threads \(context.threads), convolutions \(convAlgorithm.rawValue); \(steps) training steps at batch 32, \(inferSteps) inference batches")
         print("peak MiB: engine buffers (weights, Adam moments, activations, gradients at batch 32 and 256)")
         print("| network | params | fwd MFLOP/sample | train samples/s median / best step (TF, ratios) | infer b32 samples/s (same) | infer b256 samples/s (same) | train GFLOP/s (median) | peak MiB | Adam ms/step |")
         print("|---|---|---|---|---|---|---|---|---|")
         for name in networks.split(separator: ",").map(String.init) {
-            guard let tf = NetworkBenchmark.tensorFlowCPU[name], let net = NetworkBenchmark.makeNetwork(name) else {
+            guard let tf = NetworkBenchmark.tensorFlowCPU[name], let net = NetworkBenchmark.makeNetwork(name, context: context) else {
                 throw ValidationError("unknown network \(name)")
             }
-            let f = NetworkBenchmark.run(net, name: name, steps: steps, inferSteps: inferSteps, warmup: warmup)
+            let f = try NetworkBenchmark.run(net, name: name, steps: steps, inferSteps: inferSteps, warmup: warmup)
             func cell(_ v: NetworkBenchmark.Rate, _ ref: Double) -> String {
                 String(format: "%.0f / %.0f (%g, %.2f× / %.2f×)", v.median, v.best, ref, v.median / ref, v.best / ref)
             }

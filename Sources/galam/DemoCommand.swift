@@ -35,7 +35,6 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
-        Engine.threads = common.threads
         var job = DemoJob(outputDirectory: out)
         job.galaxies = galaxies
         job.heldOut = heldOut

@@ -37,7 +37,6 @@ struct PredictCommand: ParsableCommand {
     }
 
     func run() throws {
-        Engine.threads = common.threads
         var job = PredictJob(modelDirectory: model, imagesDirectory: images, catalogPath: catalog, spectraDirectory: spectra, outputPath: out)
         job.batchSize = batchSize
         job.threads = common.threads

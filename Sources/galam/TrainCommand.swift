@@ -22,6 +22,7 @@ struct TrainCommand: ParsableCommand {
           galam train --data data/ --out model/ --epochs 20 --lr-grid 1e-3,1e-4,1e-5
           galam train --data data/ --out model/ --fusion frozen
           galam train --preset paper --data data64/ --out model64/ --epochs 40
+          galam train --data data128/ --out model128/ --micro-batch 8 --threads 2
         """)
 
     @Option(help: "Dataset folder from `galam prepare`.") var data: String
@@ -36,6 +37,8 @@ struct TrainCommand: ParsableCommand {
     var fusion = CommaList<PaperModel.Fusion>([.learned, .frozen])
     @Option(name: .customLong("layer-norm-epsilon"), help: "LayerNormalization ε of the fusion.") var layerNormEpsilon: Float = 1e-3
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
+    @Option(name: .customLong("micro-batch"), help: "Samples per forward/backward pass, when fewer than the batch: gradients of the passes are summed, so the update is the batch's (to float rounding) with less activation memory.")
+    var microBatch: Int?
     @Flag(name: .customLong("keep-state"), help: "Keep finished stages' resumable optimiser state (3× the weights; by default only best weights and history stay).")
     var keepState = false
     @OptionGroup var common: RunOptions
@@ -45,14 +48,15 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
+        if let m = microBatch, m < 1 || m > batchSize { throw ValidationError("--micro-batch must be between 1 and --batch-size (\(batchSize))") }
     }
 
     func run() throws {
-        Engine.threads = common.threads
         var c = TrainingConfig()
         c.epochs = epochs
         c.batchSize = batchSize
         c.seed = seed
+        c.microBatch = microBatch
         c.layerNormEpsilon = layerNormEpsilon
         if let lr { for k in c.learningRates.keys { c.learningRates[k] = lr } }
         c.learningRateGrid = lrGrid?.values
@@ -60,6 +64,7 @@ struct TrainCommand: ParsableCommand {
         var p = PaperPipeline(data: try LabeledDataset(directory: data), modelDirectory: out, config: c)
         p.showProgress = !common.quiet
         p.keepState = keepState
+        p.threads = common.threads
         let start = Date()
         let r = try p.run()
         print(String(format: "train: %d stages in %.0f s → %@ (predictions: %@)", r.histories.count, Date().timeIntervalSince(start), out, r.predictionsPath))

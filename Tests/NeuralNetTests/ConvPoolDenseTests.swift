@@ -46,9 +46,9 @@ final class ConvPoolDenseTests: XCTestCase {
     /// oneDNN's `auto` may pick Winograd (64 channels, 3×3): same results to rounding, and
     /// gradients that pass the finite-difference check.
     func testAutoAlgorithmMatchesNaive() {
-        Conv.defaultAlgorithm = .auto
-        defer { Conv.defaultAlgorithm = .direct }
-        let conv = built(Conv("w", filters: 64, kernel: [3, 3], padding: .same, relu: true), [16, 16, 64])
+        let layer = Conv("w", filters: 64, kernel: [3, 3], padding: .same, relu: true)
+        layer.context = ComputeContext(convolutionAlgorithm: .auto)
+        let conv = built(layer, [16, 16, 64])
         XCTAssertEqual(conv.algorithm, .auto)
         let xv = randomValues(16 * 16 * 16 * 64, seed: 17)
         let y = conv.forward(Tensor(shape: [16, 16, 16, 64], values: xv), training: false)

@@ -11,4 +11,13 @@ final class SplitMix64ReferenceTests: XCTestCase {
         var b = SplitMix64(seed: 9)
         for bound in [1, 2, 7, 1000] { for _ in 0..<100 { XCTAssertLessThan(b.below(bound), bound) } }
     }
+    /// `skip(k)` lands where k draws land.
+    func testSkipEqualsDrawing() {
+        for k in [0, 1, 7, 1000] {
+            var a = SplitMix64(seed: 42), b = SplitMix64(seed: 42)
+            for _ in 0..<k { _ = a.next() }
+            b.skip(k)
+            XCTAssertEqual(a.next(), b.next(), "k = \(k)")
+        }
+    }
 }

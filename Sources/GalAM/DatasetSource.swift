@@ -1,0 +1,82 @@
+import Foundation
+import NeuralNet
+import SurveyIO
+
+/// One column of per-galaxy values a network reads, by dataset row: the images (uint8,
+/// scaled to [0, 1] per batch as the authors' code scales them), a float array on disk
+/// (spectra, a network's features), or a small table in memory (scaled labels).
+public enum DatasetColumn {
+    case images(NPYRowReader<UInt8>)
+    case floats(NPYRowReader<Float>)
+    /// `width` values per dataset row, rows back to back.
+    case table([Float], width: Int)
+
+    /// Values per galaxy.
+    public var width: Int {
+        switch self {
+        case let .images(r): return r.rowLength
+        case let .floats(r): return r.rowLength
+        case let .table(_, w): return w
+        }
+    }
+
+    /// Opens a float `.npy` whose rows are the dataset's.
+    public static func floats(path: String) throws -> DatasetColumn { .floats(try NPYRowReader<Float>(path: path)) }
+
+    func read(_ rows: [Int], positions: ArraySlice<Int>, into out: UnsafeMutablePointer<Float>, scratch: inout [UInt8]) throws {
+        let w = width
+        switch self {
+        case let .images(r):
+            if scratch.count < w { scratch = [UInt8](repeating: 0, count: w) }
+            for (j, p) in positions.enumerated() {
+                try scratch.withUnsafeMutableBufferPointer { try r.read(row: rows[p], into: $0.baseAddress!) }
+                let dst = out + j * w
+                scratch.withUnsafeBufferPointer { s in for k in 0..<w { dst[k] = Float(s[k]) / 255 } }
+            }
+        case let .floats(r):
+            for (j, p) in positions.enumerated() { try r.read(row: rows[p], into: out + j * w) }
+        case let .table(values, _):
+            values.withUnsafeBufferPointer { v in
+                for (j, p) in positions.enumerated() { (out + j * w).update(from: v.baseAddress! + rows[p] * w, count: w) }
+            }
+        }
+    }
+}
+
+/// The samples of one network stage: some dataset rows (a split, or all), the columns the
+/// network takes as inputs and the one it learns (none for prediction), read a batch at a
+/// time from disk. Nothing per galaxy is held but the row numbers (and small tables).
+public final class DatasetSource: BatchSource {
+    public let rows: [Int]
+    public let inputs: [DatasetColumn]
+    public let target: DatasetColumn?
+    private var scratch: [UInt8] = []
+
+    public init(rows: [Int], inputs: [DatasetColumn], target: DatasetColumn? = nil) {
+        self.rows = rows; self.inputs = inputs; self.target = target
+    }
+
+    public var count: Int { rows.count }
+    public var inputWidths: [Int] { inputs.map(\.width) }
+    public var targetWidth: Int { target?.width ?? 0 }
+
+    public func read(_ positions: ArraySlice<Int>, inputs out: [UnsafeMutablePointer<Float>], targets: UnsafeMutablePointer<Float>?) throws {
+        for (k, c) in inputs.enumerated() { try c.read(rows, positions: positions, into: out[k], scratch: &scratch) }
+        if let targets, let target { try target.read(rows, positions: positions, into: targets, scratch: &scratch) }
+    }
+}
+
+/// Writes a network's per-galaxy outputs, streamed batch by batch, to a float `.npy` (one row
+/// per galaxy of `source`, in order), optionally transformed per batch; returns the path.
+@discardableResult
+public func writeOutputs(_ model: Network, of source: BatchSource, layer: String? = nil, to path: String,
+                         transform: ([Float]) -> [Float] = { $0 }) throws -> String {
+    var writer: NPYStreamWriter<Float>?
+    try Inference.run(model, source, layer: layer) { y, rows in
+        let out = transform(y), w = out.count / rows.count
+        if writer == nil { writer = try NPYStreamWriter<Float>(path: path, shape: [source.count, w]) }
+        for j in 0..<rows.count { try writer!.append(row: Array(out[(j * w)..<((j + 1) * w)])) }
+    }
+    try writer?.finish()
+    return path
+}
