@@ -49,6 +49,7 @@ public final class Sequential: Network {
         self.layers = layers
         var shape = inputShape
         for (i, l) in layers.enumerated() {
+            precondition(!(l is MultiInputLayer), "\(l.name) takes several inputs: use it in a Graph")
             shape = l.build(inputShape: shape)
             var rng = SplitMix64.derive(seed, UInt64(i))
             l.initialize(rng: &rng)
