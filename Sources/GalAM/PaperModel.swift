@@ -148,7 +148,7 @@ public struct FusionHead {
     /// What the optimiser trains: all of M4 (learned) or its regressor alone (frozen).
     public let network: Network
     /// The attention block the frozen fusion applies untrained (nil when learned).
-    public let frozenBlock: AttentionFusion?
+    public let frozenBlock: Graph?
 
     /// A fresh head (weights from `seed`) computing with `context`.
     public init(fusion: PaperModel.Fusion, epsilon: Float, seed: UInt64, context: ComputeContext = .standard) {
@@ -189,11 +189,11 @@ public struct FusionHead {
 /// The fusion block alone (attention + residual + LayerNorm + dropout, no head), as the
 /// authors apply it: built from a seed, never trained.
 public enum FrozenFusion {
-    public static func make(epsilon: Float, seed: UInt64, context: ComputeContext = .standard) -> AttentionFusion {
+    public static func make(epsilon: Float, seed: UInt64, context: ComputeContext = .standard) -> Graph {
         // trainFusion true only so the block's weights are listed (and so saved and loaded);
         // it is never handed to an optimiser.
-        AttentionFusion(width: PaperModel.featureWidth, heads: 8, keyDim: 1024, epsilon: epsilon, dropout: 0.1, head: [],
-                        trainFusion: true, seed: seed, context: context)
+        Graph.attentionFusion(width: PaperModel.featureWidth, heads: 8, keyDim: 1024, epsilon: epsilon, dropout: 0.1,
+                              head: [], trainFusion: true, seed: seed, context: context)
     }
 }
 

@@ -79,9 +79,10 @@ public enum PaperNetworks {
     /// M4, multi-modal attention regression: S (1024) as query, I (1024) as key/value,
     /// MultiHeadAttention(8 heads, key_dim 1024) + S, LayerNorm(ε), Dropout(0.1), regressor.
     /// `trainFusion` false is the authors' flow (attention applied untrained); true learns it.
+    /// A `Graph` (see `Graph.attentionFusion`).
     public static func m4(width: Int = 1024, trainFusion: Bool, epsilon: Float = 1e-3, seed: UInt64 = 0,
-                          context: ComputeContext = .standard) -> AttentionFusion {
-        AttentionFusion(width: width, heads: 8, keyDim: 1024, epsilon: epsilon, dropout: 0.1,
-                        head: m4Head(), trainFusion: trainFusion, seed: seed, context: context)
+                          context: ComputeContext = .standard) -> Graph {
+        Graph.attentionFusion(width: width, heads: 8, keyDim: 1024, epsilon: epsilon, dropout: 0.1,
+                              head: m4Head(), trainFusion: trainFusion, seed: seed, context: context)
     }
 }

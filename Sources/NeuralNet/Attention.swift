@@ -14,7 +14,10 @@ import Randomness
 /// With a single key/value token the softmax is exactly 1, so the query and key projections
 /// cannot influence the output and their gradients are exactly zero: they are then skipped
 /// (gradients set to zero), which halves M4's attention cost and changes no result.
-public final class MultiHeadAttention: Layer {
+///
+/// A `MultiInputLayer`: in a `Graph` its inputs are the query and the key/value, in Keras's
+/// call order (`attention(query, value)`).
+public final class MultiHeadAttention: Layer, MultiInputLayer {
     /// Number of attention heads (Keras `num_heads`).
     public let heads: Int
     /// Width of each head's query, key and value (Keras `key_dim`).
@@ -30,7 +33,7 @@ public final class MultiHeadAttention: Layer {
     private let views = (q: ViewCache(), kv: ViewCache(), o: ViewCache(), dy: ViewCache(),
                          dq: ViewCache(), dkv: ViewCache())
 
-    /// Call `build(queryShape:valueShape:)` before use (models do).
+    /// Call `build(queryShape:valueShape:)` before use (graphs do).
     public init(_ name: String, heads: Int, keyDim: Int) {
         self.heads = heads
         self.keyDim = keyDim
@@ -52,8 +55,20 @@ public final class MultiHeadAttention: Layer {
         return queryShape
     }
 
+    /// Builds for the shapes of the query and the key/value, `[[Tq, Dq], [Tk, Dv]]`.
+    public func build(inputShapes: [[Int]]) -> [Int] {
+        precondition(inputShapes.count == 2, "\(name): inputs are query and key/value")
+        return build(queryShape: inputShapes[0], valueShape: inputShapes[1])
+    }
+
     public override func initialize(rng: inout SplitMix64) {
         for l in [query!, key!, value!, output!] { l.initialize(rng: &rng) }
+    }
+
+    /// Attention output for `[query, key/value]`.
+    public func forward(_ inputs: [Tensor], training: Bool) -> Tensor {
+        precondition(inputs.count == 2, "\(name): inputs are query and key/value")
+        return forward(query: inputs[0], value: inputs[1], training: training)
     }
 
     /// Attention output for a query batch and a key/value batch.
@@ -113,7 +128,7 @@ public final class MultiHeadAttention: Layer {
         return views.o.view(y, as: [n, tq, dq])
     }
 
-    private func backwardSingleKey(_ dy: Tensor) -> (Tensor?, Tensor?) {
+    private func backwardSingleKey(_ dy: Tensor) -> [Tensor?] {
         let n = dy.batch, hk = heads * keyDim
         let dc = output.backward(views.dy.view(dy, as: [n * tq, dq]))!
         var dV = dc
@@ -125,14 +140,14 @@ public final class MultiHeadAttention: Layer {
         }
         for p in query.parameters + key.parameters { p.grad.zero() }
         let dvIn = value.backward(dV)
-        guard needsInputGradient, let vv = dvIn else { return (nil, nil) }
+        guard needsInputGradient, let vv = dvIn else { return [nil, nil] }
         let dqZero = zeroQueryGrad[n] ?? Tensor(shape: [n, tq, dq])   // the query has no influence
         zeroQueryGrad[n] = dqZero
-        return (dqZero, views.dkv.view(vv, as: [n, 1, dv]))
+        return [dqZero, views.dkv.view(vv, as: [n, 1, dv])]
     }
 
     /// Gradients of the query and of the key/value input (nil when not needed).
-    public func backward2(_ dy: Tensor) -> (Tensor?, Tensor?) {
+    public func backwardInputs(_ dy: Tensor) -> [Tensor?] {
         let n = dy.batch, hk = heads * keyDim
         if tk == 1 { return backwardSingleKey(dy) }
         let dc = output.backward(views.dy.view(dy, as: [n * tq, dq]))!
@@ -174,11 +189,11 @@ public final class MultiHeadAttention: Layer {
         let dqIn = query.backward(dQ)
         let dkIn = key.backward(dK)
         let dvIn = value.backward(dV)
-        guard needsInputGradient, let a = dqIn, let kk = dkIn, let vv = dvIn else { return (nil, nil) }
+        guard needsInputGradient, let a = dqIn, let kk = dkIn, let vv = dvIn else { return [nil, nil] }
         let sum = dValueIn[n] ?? Tensor(shape: [n, tk, dv])
         dValueIn[n] = sum
         for i in 0..<sum.count { sum.data[i] = kk.data[i] + vv.data[i] }
-        return (views.dq.view(a, as: [n, tq, dq]), sum)
+        return [views.dq.view(a, as: [n, tq, dq]), sum]
     }
 
     /// Projections per token plus the score and weighted-sum products, as executed (one

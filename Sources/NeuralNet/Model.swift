@@ -55,6 +55,7 @@ public final class Sequential: Network {
         var shape = inputShape
         for (i, l) in layers.enumerated() {
             l.context = context
+            precondition(!(l is MultiInputLayer), "\(l.name) takes several inputs: use it in a Graph")
             shape = l.build(inputShape: shape)
             var rng = SplitMix64.derive(seed, UInt64(i))
             l.initialize(rng: &rng)

@@ -126,21 +126,3 @@ public final class Dropout: Layer, Stochastic {
 
     public override var config: [String: Any] { ["name": name, "type": "Dropout", "rate": Double(rate)] }
 }
-
-/// Elementwise sum of two equally shaped tensors (the residual connection). Its backward
-/// passes the same gradient to both summands.
-public final class Add {
-    private var y = BatchCache<Tensor>()
-
-    public init() {}
-
-    /// a + b into a reused output tensor.
-    public func forward(_ a: Tensor, _ b: Tensor) -> Tensor {
-        precondition(a.shape == b.shape && a.isPlain && b.isPlain, "Add: \(a.shape) vs \(b.shape), plain layouts")
-        let out = y[a.batch] ?? Tensor(shape: a.shape)
-        y[a.batch] = out
-        let n = a.count, p = a.data, q = b.data, d = out.data
-        for i in 0..<n { d[i] = p[i] + q[i] }
-        return out
-    }
-}

@@ -1,4 +1,11 @@
 import Randomness
+@testable import NeuralNet
+
+// The pre-graph reference: `AttentionFusion` as it was in Sources/NeuralNet/Fusion.swift
+// (commit 0e939ba) before M4 became a `Graph`, kept here unchanged except for its name, the
+// renamed attention backward (`backward2` → `backwardInputs`) and the residual add, which
+// is the old two-input `Add` class copied below. GraphTests compare `Graph.attentionFusion`
+// with it: same initial weights, outputs and gradients.
 
 /// A two-input network: multi-head attention with the first input as query and the second
 /// as key/value (each a length-1 sequence), a residual add of the query, LayerNormalization
@@ -6,7 +13,7 @@ import Randomness
 ///
 /// With `trainFusion` false the attention block is applied but not trained (the authors'
 /// flow: only the regressor learns); its parameters are then left out of `parameters`.
-public final class AttentionFusion: Network {
+final class ReferenceAttentionFusion: Network {
     /// Width of S, I and the fused vector (1024 in M4).
     public let width: Int
     /// The fusion block's layers and the head that follows it.
@@ -18,7 +25,7 @@ public final class AttentionFusion: Network {
     public let trainFusion: Bool
     public private(set) var outputShape: [Int]
     public let context: ComputeContext
-    private let add = Add()
+    private let add = ReferenceResidualAdd()
     private let views = (s: ViewCache(), i: ViewCache(), out: ViewCache(), dOut: ViewCache())
 
     public var inputShapes: [[Int]] { [[width], [width]] }
@@ -69,11 +76,25 @@ public final class AttentionFusion: Network {
         guard trainFusion, let d = g else { return }
         let d3 = views.dOut.view(d, as: [d.batch, 1, width])
         // The residual's other branch leads to input S, whose gradient nobody needs.
-        _ = attention.backward2(norm.backward(dropout.backward(d3)!)!)
+        _ = attention.backwardInputs(norm.backward(dropout.backward(d3)!)!)
     }
 
     public var config: [String: Any] {
         ["class": "AttentionFusion", "width": width, "train_fusion": trainFusion,
          "layers": [attention.config, norm.config, dropout.config] + head.map(\.config)]
+    }
+}
+
+/// The old residual `Add` (not a layer): a + b into a reused output tensor.
+final class ReferenceResidualAdd {
+    private var y: [Int: Tensor] = [:]
+
+    func forward(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape && a.isPlain && b.isPlain, "Add: \(a.shape) vs \(b.shape), plain layouts")
+        let out = y[a.batch] ?? Tensor(shape: a.shape)
+        y[a.batch] = out
+        let n = a.count, p = a.data, q = b.data, d = out.data
+        for i in 0..<n { d[i] = p[i] + q[i] }
+        return out
     }
 }
