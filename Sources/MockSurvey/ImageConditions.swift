@@ -21,8 +21,8 @@ public struct ImageConditions: Codable, Equatable, Sendable {
         /// (`overlapping_neighbour`), plus Poisson(0.8) galaxies well separated from the centre.
         case planted
         /// `neighbourDensity` neighbours on average (Poisson, at most `maxNeighbours`), each a
-        /// star with probability `starFraction`, at separations uniform in 0–0.7 × the cutout
-        /// side and random angles: overlaps arise by chance, at every separation.
+        /// star with probability `starFraction`, at positions uniform over the cutout (chance
+        /// projections): overlaps arise by chance, at every separation.
         case random
     }
 

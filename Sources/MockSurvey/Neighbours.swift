@@ -57,7 +57,8 @@ extension MockGalaxy {
     }
 
     /// `conditions.neighbourDensity` neighbours on average (Poisson, capped), stars with
-    /// probability `starFraction`, at separations uniform in 0–0.7 × the cutout side. Galaxies
+    /// probability `starFraction`, at positions uniform over the cutout (chance projections along
+    /// the line of sight: the number within a separation r grows as r²). Galaxies
     /// are 0–3 mag fainter than the central one in r, stars 0–3.5 mag, with colours on the
     /// stellar locus (g − r uniform in 0.2–1.4, r − i ≈ 0.38 (g − r) − 0.08, Covey et al. 2007).
     /// `overlapping` marks those within 2.5 R_c + R_n, the planted overlaps' outer limit.
@@ -70,8 +71,8 @@ extension MockGalaxy {
         var added: [NeighbourInfo] = []
         for _ in 0..<min(c.maxNeighbours, rng.poisson(c.neighbourDensity)) {
             let isStar = rng.uniform() < c.starFraction
-            let sep = rng.uniform(0, 0.7 * Double(size)), angle = rng.uniform(0, 2 * Double.pi)
-            let pos = (centre + sep * cos(angle), centre + sep * sin(angle))
+            let pos = (rng.uniform(-0.5, Double(size) - 0.5), rng.uniform(-0.5, Double(size) - 0.5))
+            let sep = ((pos.0 - centre) * (pos.0 - centre) + (pos.1 - centre) * (pos.1 - centre)).squareRoot()
             if isStar {
                 let magR = petroR + rng.uniform(0, 3.5)
                 let gr = rng.uniform(0.2, 1.4), ri = 0.38 * gr - 0.08

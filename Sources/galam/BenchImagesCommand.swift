@@ -40,7 +40,7 @@ struct BenchImagesCommand: ParsableCommand {
               --survey-rows rows.csv
           galam bench images --count 0 --survey mock --blend-region footprint \\
               --detect-on grey+bands --min-prominence 2
-          galam bench images --count 0 --survey gauss,moffat,noisy --blend-region footprint
+          galam bench images --count 0 --survey a,b,c --blend-region footprint
           galam bench images --count 0 --survey t1,t2,t3,t4 --held-out h1,h2,h3
         """)
 

@@ -110,7 +110,7 @@ struct ImageConditionsOptions: ParsableArguments {
     @Option(help: "Neighbour layout: planted (a quarter of cutouts with one overlapping galaxy, others far away) or random (see --neighbour-density).")
     var neighbours = ImageConditions.NeighbourLayout.planted
 
-    @Option(name: .customLong("neighbour-density"), help: "With --neighbours random: mean neighbours per cutout (Poisson, at most --max-neighbours), at separations uniform in 0–0.7 × the cutout side.")
+    @Option(name: .customLong("neighbour-density"), help: "With --neighbours random: mean neighbours per cutout (Poisson, at most --max-neighbours), at positions uniform over the cutout.")
     var neighbourDensity = 1.0
 
     @Option(name: .customLong("max-neighbours"), help: "With --neighbours random: most neighbours in one cutout.")

@@ -27,8 +27,9 @@ struct SimulateCommand: ParsableCommand {
         Examples:
           galam simulate --n 2000 --out mock/ --seed 1
           galam simulate --n 200 --out mock64/ --image-size 64 --scale 0.792
-          galam simulate --n 600 --out moffat/ --seed 21 --psf moffat --moffat-beta 2.5-4.5 \\
-              --seeing 1.0-2.0 --neighbours random --neighbour-density 1.5 --star-fraction 0.3
+          galam simulate --n 600 --out moffat/ --seed 21 --psf moffat \\
+              --moffat-beta 2.5-4.5 --seeing 1.0-2.0 --neighbours random \\
+              --neighbour-density 1.5 --star-fraction 0.3
           galam simulate --n 600 --out noisy/ --seed 22 --sky-noise 2 --stretch 0.6
         """)
 
