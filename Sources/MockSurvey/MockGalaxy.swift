@@ -10,6 +10,8 @@ public struct MockSurveyModel: @unchecked Sendable {
     public var imageSize: Int
     public var arcsecPerPixel: Double
     public var lupton = LuptonRGB()
+    /// PSF, neighbours, sky noise and stretch (`ImageConditions`); set through `apply`.
+    public private(set) var conditions = ImageConditions.original
     /// Sky noise per pixel (nanomaggies) in g, r, i at 0.396″ pixels, from SDSS sky
     /// brightnesses (22.0, 20.9, 20.3 mag/arcsec²) and typical gains.
     public var skyNoiseNanomaggies: [Double] = [0.019, 0.028, 0.045]
@@ -23,6 +25,13 @@ public struct MockSurveyModel: @unchecked Sendable {
         self.filters = [filters["g"]!, filters["r"]!, filters["i"]!]
         self.imageSize = imageSize
         self.arcsecPerPixel = arcsecPerPixel
+    }
+
+    /// Uses `conditions` for every cutout from now on (the asinh stretch goes to `lupton`).
+    public mutating func apply(_ conditions: ImageConditions) {
+        self.conditions = conditions
+        lupton.stretch = conditions.stretch
+        lupton.q = conditions.asinhQ
     }
 
     /// Loads the E-MILES grid and the SDSS filters from the template cache.
@@ -61,6 +70,15 @@ public struct MockTruth: Sendable {
     public var halfLightRadiusArcsec: Double
     public var neighbours: Int
     public var overlappingNeighbour: Bool
+    /// How many of the neighbours are stars.
+    public var stars: Int
+    /// The PSF of the cutout (pixels) and its FWHM in arcsec.
+    public var psf: PSFModel
+    public var psfFWHMArcsec: Double
+    /// The largest neighbour ÷ central light ratio inside the central galaxy's isophote, and
+    /// whether that makes a blend (`BlendTruth`).
+    public var blendRatioMax: Double
+    public var blended: Bool
     /// The nearest neighbour, if any.
     public var nearestNeighbour: NeighbourInfo?
     /// The central galaxy's larger component half-light radius in pixels (the unit of the
@@ -100,9 +118,9 @@ public struct MockGalaxy: Sendable {
                                     positionAngleDeg: p.positionAngleDeg, centre: c, fluxNanomaggies: nmgyB)
         let disk = SersicComponent(sersicIndex: 1, halfLightRadiusPixels: reD, axisRatio: p.diskAxisRatio,
                                    positionAngleDeg: p.positionAngleDeg, centre: c, fluxNanomaggies: nmgyD)
-        let psf = p.seeingFWHMArcsec / 2.354820045 / scale
-        let ub = convolveGaussianPSF(bulge.unitImage(size: size), size: size, sigmaPixels: psf)
-        let ud = convolveGaussianPSF(disk.unitImage(size: size), size: size, sigmaPixels: psf)
+        let psf = Self.psf(seeingFWHMArcsec: p.seeingFWHMArcsec, model: model, rng: &rng)
+        let ub = psf.convolve(bulge.unitImage(size: size), size: size)
+        let ud = psf.convolve(disk.unitImage(size: size), size: size)
         // Fibre fractions of each component (3″ fibre on the PSF-convolved galaxy).
         let rf = model.fiberRadiusArcsec / scale
         func inFiber(_ u: [Double]) -> Double {
@@ -113,10 +131,17 @@ public struct MockGalaxy: Sendable {
         let phiB = inFiber(ub), phiD = inFiber(ud)
         var bands = (0..<3).map { b in zip(ub, ud).map { nmgyB[b] * $0 + nmgyD[b] * $1 } }
         let reTotal = (comps.bulgeMass * reB + comps.diskMass * reD) * scale
+        // The blend truth: the central galaxy's noiseless r light and its isophote at the
+        // detection threshold, against which each neighbour is measured as it is added.
+        let skyR = model.skyNoiseNanomaggies[1] * (scale / 0.396) * model.conditions.skyNoiseScale
+        let centralR = bands[1]
+        let light = CentralLight(r: centralR, isophote: BlendTruth.isophote(
+            central: centralR, size: size, level: BlendTruth.thresholdSigma * skyR,
+            centre: (Int(c.0.rounded()), Int(c.1.rounded()))))
         let neighbours = MockGalaxy.addNeighbours(to: &bands, central: p, centralRePixels: max(reB, reD),
-                                                              petroR: petroR, model: model, rng: &rng)
+                                                  petroR: petroR, psf: psf, light: light, model: model, rng: &rng)
         for b in 0..<3 {
-            let sky = model.skyNoiseNanomaggies[b] * (scale / 0.396)
+            let sky = model.skyNoiseNanomaggies[b] * (scale / 0.396) * model.conditions.skyNoiseScale
             for i in bands[b].indices {
                 // Sky-limited noise plus the galaxy's own photon noise (≈ 150 e⁻ per nanomaggy).
                 let sd = (sky * sky + max(bands[b][i], 0) / 150).squareRoot()
@@ -150,8 +175,27 @@ public struct MockGalaxy: Sendable {
                           petroMagR: petroR, bulgeToTotalR: nmgyB[1] / (nmgyB[1] + nmgyD[1]),
                           halfLightRadiusArcsec: reTotal, neighbours: neighbours.count,
                           overlappingNeighbour: neighbours.contains { $0.overlapping },
+                          stars: neighbours.filter(\.isStar).count, psf: psf, psfFWHMArcsec: psf.fwhmPixels * scale,
+                          blendRatioMax: neighbours.map(\.blendRatio).max() ?? 0,
+                          blended: BlendTruth.isBlended(maxRatio: neighbours.map(\.blendRatio).max() ?? 0),
                           nearestNeighbour: neighbours.min { $0.separationPixels < $1.separationPixels },
                           centralRePixels: max(reB, reD),
                           fiberFractionR: (phiB * nmgyB[1] + phiD * nmgyD[1]) / (nmgyB[1] + nmgyD[1]))
+    }
+
+    /// The cutout's PSF. With the original conditions no random draw is made and the
+    /// Gaussian's σ is computed as it always was (FWHM / 2.3548 / scale, in that order), so
+    /// those cutouts stay byte-identical; a seeing range or a Moffat β draws from `rng`.
+    static func psf(seeingFWHMArcsec: Double, model: MockSurveyModel, rng: inout SeededRandom) -> PSFModel {
+        let c = model.conditions
+        var seeing = seeingFWHMArcsec
+        if let range = c.seeingFWHMArcsec { seeing = rng.uniform(range.lowerBound, range.upperBound) }
+        switch c.psfFamily {
+        case .gaussian:
+            return .gaussian(sigmaPixels: seeing / 2.354820045 / model.arcsecPerPixel)
+        case .moffat:
+            let beta = rng.uniform(c.moffatBeta.lowerBound, c.moffatBeta.upperBound)
+            return .moffat(fwhmPixels: seeing / model.arcsecPerPixel, beta: beta)
+        }
     }
 }

@@ -12,6 +12,8 @@ public struct SimulateJob {
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var showProgress = true
     public var emissionLines = false
+    /// PSF, neighbours, sky noise and stretch of the cutouts (defaults: the original simulator).
+    public var conditions = ImageConditions.original
 
     public init(count: Int, outputDirectory: String, seed: UInt64) {
         self.count = count
@@ -33,8 +35,10 @@ public struct SimulateJob {
 
     public func run() throws -> Double {
         guard count > 0 else { throw SurveyIOError(path: outputDirectory, reason: "--n must be positive") }
+        try conditions.validate()
         var model = try MockSurveyModel.load(imageSize: imageSize, arcsecPerPixel: arcsecPerPixel)
         model.emissionLines = emissionLines
+        model.apply(conditions)
         let fm = FileManager.default
         for d in ["spectra", "images"] { try fm.createDirectory(atPath: outputDirectory + "/" + d, withIntermediateDirectories: true) }
         let progress = ProgressReporter(label: "simulate", total: count, enabled: showProgress)
@@ -45,7 +49,7 @@ public struct SimulateJob {
                 try g.spectrum.write(to: outputDirectory + "/spectra/" + spec,
                                      primaryKeywords: [("TELESCOP", "GalAM mock SDSS"), ("ORIGIN", "galam simulate")])
                 try JPEG.write(g.image, to: outputDirectory + "/images/" + img, quality: 90)
-                return Self.rows(i, g, spec: spec, image: img)
+                return Self.rows(i, g, spec: spec, image: img, conditions: conditions)
             }
         }
         let rows = try results.map { try $0.get() }
@@ -55,7 +59,7 @@ public struct SimulateJob {
         return progress.elapsedSeconds
     }
 
-    static func rows(_ i: Int, _ g: MockGalaxy, spec: String, image: String) -> (catalog: [String], truth: [String]) {
+    static func rows(_ i: Int, _ g: MockGalaxy, spec: String, image: String, conditions: ImageConditions) -> (catalog: [String], truth: [String]) {
         let p = g.params, t = g.truth
         func f(_ x: Double, _ d: Int = 5) -> String { String(format: "%.\(d)f", x) }
         let plate = 3000 + i / 640
@@ -81,6 +85,12 @@ public struct SimulateJob {
             .nearestNeighbourRePixels: nearest.map { f($0.halfLightRadiusPixels, 3) } ?? "",
             .nearestNeighbourXPixels: nearest.map { f($0.xPixels, 3) } ?? "",
             .nearestNeighbourYPixels: nearest.map { f($0.yPixels, 3) } ?? "",
+            .psfFamily: t.psf.beta == nil ? ImageConditions.PSFFamily.gaussian.rawValue : ImageConditions.PSFFamily.moffat.rawValue,
+            .psfFWHMArcsec: f(t.psfFWHMArcsec, 3), .psfBeta: t.psf.beta.map { f($0, 3) } ?? "",
+            .neighbourLayout: conditions.neighbourLayout.rawValue, .neighbourDensity: f(conditions.meanNeighbours, 3),
+            .starFraction: f(conditions.neighbourLayout == .planted ? 0 : conditions.starFraction, 3),
+            .skyNoiseScale: f(conditions.skyNoiseScale, 3), .asinhStretch: f(conditions.stretch, 4), .asinhQ: f(conditions.asinhQ, 3),
+            .stars: String(t.stars), .blendRatioMax: f(t.blendRatioMax, 4), .blended: String(t.blended),
         ]
         // A missing key would be a schema change without a value: fail loudly, not shift columns.
         return (simulatedCatalogColumns.map { catalog[$0]! }, truthColumns.map { truth[$0]! })

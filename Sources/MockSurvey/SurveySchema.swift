@@ -11,6 +11,10 @@ public let truthColumns: [ColumnName] = [
     .fiberFractionR, .neighbours, .overlappingNeighbour, .intendedSelected, .centralRePixels,
     .nearestNeighbourSeparationPixels, .nearestNeighbourDeltaMagR, .nearestNeighbourRePixels,
     .nearestNeighbourXPixels, .nearestNeighbourYPixels,
+    // The observing conditions (`ImageConditions`) and the blend truth (`BlendTruth`),
+    // appended so the columns above keep their places.
+    .psfFamily, .psfFWHMArcsec, .psfBeta, .neighbourLayout, .neighbourDensity, .starFraction, .skyNoiseScale,
+    .asinhStretch, .asinhQ, .stars, .blendRatioMax, .blended,
 ]
 
 /// The truth of a simulated galaxy (`truth.csv`).
@@ -46,6 +50,26 @@ extension ColumnName {
     public static let nearestNeighbourRePixels = ColumnName("nearest_neighbour_re_px")
     public static let nearestNeighbourXPixels = ColumnName("nearest_neighbour_x_px")
     public static let nearestNeighbourYPixels = ColumnName("nearest_neighbour_y_px")
+    /// The cutout's PSF: "gaussian" or "moffat", its FWHM (arcsec) and Moffat β (empty for a Gaussian).
+    public static let psfFamily = ColumnName("psf_family")
+    public static let psfFWHMArcsec = ColumnName("psf_fwhm_arcsec")
+    public static let psfBeta = ColumnName("psf_beta")
+    /// The survey's neighbour layout ("planted" or "random"), mean neighbours per cutout and
+    /// share of stars among them (`galam simulate --neighbours`, `--neighbour-density`, `--star-fraction`).
+    public static let neighbourLayout = ColumnName("neighbour_layout")
+    public static let neighbourDensity = ColumnName("neighbour_density")
+    public static let starFraction = ColumnName("star_fraction")
+    /// Factor on the SDSS sky noise (`--sky-noise`) and the asinh mapping's stretch and Q.
+    public static let skyNoiseScale = ColumnName("sky_noise_scale")
+    public static let asinhStretch = ColumnName("asinh_stretch")
+    public static let asinhQ = ColumnName("asinh_q")
+    /// How many of the neighbours are stars.
+    public static let stars = ColumnName("n_stars")
+    /// The largest ratio of one neighbour's noiseless r light to the central galaxy's inside the
+    /// central galaxy's 1.5σ isophote, and whether it reaches one half (`BlendTruth`): the
+    /// detector-independent blend truth.
+    public static let blendRatioMax = ColumnName("blend_ratio_max")
+    public static let blended = ColumnName("blended")
 }
 
 /// The columns of a simulated survey's `catalog.csv` (what SDSS would publish: no truth), in

@@ -4,9 +4,11 @@ import MockSurvey
 import SurveyIO
 
 /// Measures the image stage's rejections on a simulated survey (`galam simulate`) against its
-/// `truth.csv`: how many cutouts with a planted overlapping neighbour are rejected as
-/// "blended", and how many without one are rejected (for any reason). The truth is read
-/// through MockSurvey's `truthColumns` names, the schema `galam simulate` writes.
+/// `truth.csv`: how many blends are rejected as "blended", and how many other galaxies are
+/// rejected (for any reason). Blends are the `blended` column (MockSurvey's `BlendTruth`, made
+/// from the noiseless images) where the survey has it, otherwise the planted overlaps of older
+/// surveys (`overlapping_neighbour`). The truth is read through MockSurvey's `truthColumns`
+/// names, the schema `galam simulate` writes.
 public struct SurveyBlendCheck {
     /// The survey folder: `truth.csv` and `images/`.
     public var surveyDirectory: String
@@ -22,6 +24,8 @@ public struct SurveyBlendCheck {
         public var imageFile: String
         public var overlappingNeighbour: Bool
         public var neighbours: Int
+        /// The blend truth: `blended` where truth.csv has it, else `overlappingNeighbour`.
+        public var truthBlended: Bool
         /// nil = accepted.
         public var rejectReason: String?
         /// The fitted central ellipse (before the mask's scaling), when one was found.
@@ -35,6 +39,23 @@ public struct SurveyBlendCheck {
         public var rows: [Row] = []
         /// The stage's mask scale, to tell neighbours inside the kept region from masked ones.
         public var ellipseScale = 1.5
+        /// The column the blend truth came from (`blended`, or `overlapping_neighbour` for older surveys).
+        public var truthColumn = ColumnName.blended
+        /// The survey's observing conditions as truth.csv records them.
+        public var conditions = SurveyConditions()
+
+        /// Blends by the truth, and the other galaxies.
+        public var truthBlends: [Row] { rows.filter(\.truthBlended) }
+        public var truthOthers: [Row] { rows.filter { !$0.truthBlended } }
+        /// Share of the truth's blends rejected as "blended".
+        public var blendRecall: Double { Double(Self.blendedCount(truthBlends)) / Double(max(1, truthBlends.count)) }
+        /// Share of the other galaxies rejected for any reason.
+        public var othersLost: Double {
+            let o = truthOthers
+            return Double(o.filter { $0.rejectReason != nil }.count) / Double(max(1, o.count))
+        }
+        /// Share of the cutouts rejected as "blended" that are blends by the truth.
+        public var blendPrecision: Double { Double(Self.blendedCount(truthBlends)) / Double(max(1, blended)) }
 
         public var overlaps: [Row] { rows.filter(\.overlappingNeighbour) }
         public var isolated: [Row] { rows.filter { !$0.overlappingNeighbour } }
@@ -76,7 +97,15 @@ public struct SurveyBlendCheck {
             let o = overlaps, i = isolated
             let withOthers = i.filter { $0.neighbours > 0 }, alone = i.filter { $0.neighbours == 0 }
             func share(_ a: Int, _ b: Int) -> String { String(format: "%d of %d (%.1f %%)", a, b, 100 * Double(a) / Double(max(1, b))) }
-            var s = "planted overlaps rejected as blended: " + share(overlapsBlended, o.count) + "\n"
+            var s = ""
+            if truthColumn == .blended {
+                let b = truthBlends, n = truthOthers
+                s += "blends by the truth (\(ColumnName.blended.rawValue)) rejected as blended: " + share(Self.blendedCount(b), b.count) + "\n"
+                s += "  outcomes: " + Self.outcomes(b) + "\n"
+                s += "other galaxies rejected: " + share(n.filter { $0.rejectReason != nil }.count, n.count) + " [" + Self.outcomes(n) + "]\n"
+                s += "rejected as blended that are blends by the truth: " + share(Self.blendedCount(b), blended) + "\n"
+            }
+            s += "planted overlaps rejected as blended: " + share(overlapsBlended, o.count) + "\n"
             s += "  outcomes: " + Self.outcomes(o) + "\n"
             if let split = overlapsByMask {
                 s += String(format: "  neighbour centre inside the kept region (fitted ellipse × %.2g): ", ellipseScale)
@@ -103,9 +132,9 @@ public struct SurveyBlendCheck {
             let e: [String] = row.ellipse.map { e in
                 [e.centerX, e.centerY, e.semiMajor, e.semiMinor, e.angleRadians].map { String(format: "%.3f", $0) }
             } ?? ["", "", "", "", ""]
-            return [row.imageFile, String(row.overlappingNeighbour), String(row.neighbours), row.rejectReason ?? "accepted"] + e
+            return [row.imageFile, String(row.truthBlended), String(row.overlappingNeighbour), String(row.neighbours), row.rejectReason ?? "accepted"] + e
         }
-        return Catalog(columns: [ColumnName.imageFile.rawValue, ColumnName.overlappingNeighbour.rawValue,
+        return Catalog(columns: [ColumnName.imageFile.rawValue, ColumnName.blended.rawValue, ColumnName.overlappingNeighbour.rawValue,
                                  ColumnName.neighbours.rawValue, "outcome",
                                  "ellipse_x", "ellipse_y", "ellipse_semi_major", "ellipse_semi_minor", "ellipse_angle_rad"],
                        rows: rows)
@@ -113,6 +142,21 @@ public struct SurveyBlendCheck {
 
     /// Reads `truth.csv`, runs `stage` on every cutout and pairs the outcomes with the truth.
     public func run(stage: ImageStage) throws -> Result {
+        try load().run(stage: stage, threads: threads, progress: progress)
+    }
+
+    /// Loads several surveys in order (`load`).
+    public static func load(_ directories: [String], threads: Int) throws -> [LoadedSurvey] {
+        try directories.map { d in
+            var c = SurveyBlendCheck(surveyDirectory: d)
+            c.threads = threads
+            return try c.load()
+        }
+    }
+
+    /// Reads `truth.csv` and decodes every cutout once, so several stages can be compared on
+    /// the same survey without decoding it again; an unreadable cutout is an error naming it.
+    public func load() throws -> LoadedSurvey {
         let truthPath = surveyDirectory + "/truth.csv"
         guard FileManager.default.fileExists(atPath: truthPath) else {
             throw SurveyIOError(path: truthPath, reason: "no truth.csv: is this a folder written by `galam simulate`?")
@@ -125,30 +169,51 @@ public struct SurveyBlendCheck {
         let xColumn = ColumnName.nearestNeighbourXPixels, yColumn = ColumnName.nearestNeighbourYPixels
         let xs = truth.has(xColumn) ? try truth.column(xColumn) : nil
         let ys = truth.has(yColumn) ? try truth.column(yColumn) : nil
+        let blendText = truth.has(ColumnName.blended) ? try truth.column(ColumnName.blended) : nil
+        func flag(_ text: String, _ column: ColumnName, row k: Int) throws -> Bool {
+            switch text.lowercased() {
+            case "true", "1": return true
+            case "false", "0": return false
+            default: throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(column.rawValue) '\(text)' is not true/false")
+            }
+        }
         var rows: [Row] = []
         for k in names.indices {
             guard let n = Int(neighbourText[k]) else {
                 throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(ColumnName.neighbours.rawValue) '\(neighbourText[k])' is not an integer")
             }
-            let o: Bool
-            switch overlapText[k].lowercased() {
-            case "true", "1": o = true
-            case "false", "0": o = false
-            default: throw SurveyIOError(path: truthPath, reason: "row \(k + 2): \(ColumnName.overlappingNeighbour.rawValue) '\(overlapText[k])' is not true/false")
-            }
-            var row = Row(imageFile: names[k], overlappingNeighbour: o, neighbours: n)
+            let o = try flag(overlapText[k], ColumnName.overlappingNeighbour, row: k)
+            let b = try blendText.map { try flag($0[k], ColumnName.blended, row: k) } ?? o
+            var row = Row(imageFile: names[k], overlappingNeighbour: o, neighbours: n, truthBlended: b)
             if let xs, let ys, let x = Double(xs[k]), let y = Double(ys[k]) { row.neighbourCentre = (x, y) }
             rows.append(row)
         }
-        let outcomes = stage.process(paths: rows.map { surveyDirectory + "/images/" + $0.imageFile },
-                                     threads: threads, progress: progress)
-        if let bad = outcomes.firstIndex(where: \.fileError) {
-            throw SurveyIOError(path: surveyDirectory + "/images/" + rows[bad].imageFile, reason: outcomes[bad].rejectReason ?? "unreadable")
-        }
+        let images = try ParallelWork.map(count: rows.count, threads: threads) { k -> Swift.Result<RGBImage, Error> in
+            Swift.Result { try JPEG.read(surveyDirectory + "/images/" + rows[k].imageFile, requireColour: true) }
+        }.map { try $0.get() }
+        return LoadedSurvey(directory: surveyDirectory, rows: rows, images: images,
+                            truthColumn: blendText == nil ? .overlappingNeighbour : .blended,
+                            conditions: SurveyConditions(truth: truth))
+    }
+}
+
+/// A simulated survey's truth and decoded cutouts (`SurveyBlendCheck.load`).
+public struct LoadedSurvey: Sendable {
+    public var directory: String
+    /// Truth only; outcomes are filled in by `run`.
+    public var rows: [SurveyBlendCheck.Row]
+    public var images: [RGBImage]
+    public var truthColumn: ColumnName
+    public var conditions: SurveyConditions
+
+    /// Runs `stage` on every cutout on `threads` threads and pairs the outcomes with the truth.
+    public func run(stage: ImageStage, threads: Int, progress: ProgressReporter? = nil) -> SurveyBlendCheck.Result {
+        let outcomes = ParallelWork.map(count: images.count, threads: threads, progress: progress) { stage.process(images[$0]) }
+        var rows = rows
         for k in rows.indices {
             rows[k].rejectReason = outcomes[k].rejectReason
             rows[k].ellipse = outcomes[k].ellipse
         }
-        return Result(rows: rows, ellipseScale: stage.ellipseScale)
+        return SurveyBlendCheck.Result(rows: rows, ellipseScale: stage.ellipseScale, truthColumn: truthColumn, conditions: conditions)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GalAM
 import Imaging
+import MockSurvey
 import Spectra
 import StellarPops
 import SurveyIO
@@ -94,6 +95,80 @@ struct ImageStageOptions: ParsableArguments {
     func validate() throws { try validated { try stage.validate() } }
 }
 
+/// `galam simulate`'s observing conditions (`ImageConditions`): what decides whether a blend
+/// check works. Defaults are the original simulator, whose files they leave byte-identical.
+struct ImageConditionsOptions: ParsableArguments {
+    @Option(help: "PSF family: gaussian (the original) or moffat (power-law wings).")
+    var psf = ImageConditions.PSFFamily.gaussian
+
+    @Option(name: .customLong("moffat-beta"), help: "Range LO-HI of the Moffat β, drawn uniformly per cutout.")
+    var moffatBeta = NumberRange(2.5, 4.5)
+
+    @Option(help: "Seeing FWHM range LO-HI in arcsec, drawn uniformly per cutout (default: normal 1.4″ ± 0.2″, ≥ 0.9″).")
+    var seeing: NumberRange?
+
+    @Option(help: "Neighbour layout: planted (a quarter of cutouts with one overlapping galaxy, others far away) or random (see --neighbour-density).")
+    var neighbours = ImageConditions.NeighbourLayout.planted
+
+    @Option(name: .customLong("neighbour-density"), help: "With --neighbours random: mean neighbours per cutout (Poisson, at most --max-neighbours), at positions uniform over the cutout.")
+    var neighbourDensity = 1.0
+
+    @Option(name: .customLong("max-neighbours"), help: "With --neighbours random: most neighbours in one cutout.")
+    var maxNeighbours = 3
+
+    @Option(name: .customLong("star-fraction"), help: "With --neighbours random: share of neighbours that are stars.")
+    var starFraction = 0.3
+
+    @Option(name: .customLong("sky-noise"), help: "Factor on the SDSS sky noise per pixel.")
+    var skyNoise = 1.0
+
+    @Option(help: "Softening of the Lupton asinh JPEG stretch (smaller: faint light brighter).")
+    var stretch = 0.35
+
+    @Option(name: .customLong("asinh-q"), help: "Non-linearity Q of the Lupton asinh stretch.")
+    var asinhQ = 8.0
+
+    /// The conditions these options describe.
+    var conditions: ImageConditions {
+        var c = ImageConditions()
+        c.psfFamily = psf
+        c.moffatBeta = moffatBeta.range
+        c.seeingFWHMArcsec = seeing?.range
+        c.neighbourLayout = neighbours
+        c.neighbourDensity = neighbourDensity
+        c.maxNeighbours = maxNeighbours
+        c.starFraction = starFraction
+        c.skyNoiseScale = skyNoise
+        c.stretch = stretch
+        c.asinhQ = asinhQ
+        return c
+    }
+
+    func validate() throws {
+        do { try conditions.validate() } catch let e as InvalidConditions { throw ValidationError(e.description) }
+    }
+}
+
+/// A range written LO-HI (`2.5-4.5`), or one number for a single value.
+struct NumberRange: ExpressibleByArgument {
+    var range: ClosedRange<Double>
+
+    init(_ lo: Double, _ hi: Double) { range = lo...hi }
+
+    init?(argument: String) {
+        // Split at a '-' that follows a digit or '.', so a leading minus is not a separator.
+        let chars = Array(argument)
+        var cut: Int?
+        for k in 1..<max(1, chars.count) where chars[k] == "-" && (chars[k - 1].isNumber || chars[k - 1] == ".") { cut = k; break }
+        let parts = cut.map { [String(chars[..<$0]), String(chars[($0 + 1)...])] } ?? [argument]
+        let values = parts.compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == parts.count, let lo = values.first, let hi = values.last, lo <= hi, lo.isFinite, hi.isFinite else { return nil }
+        range = lo...hi
+    }
+
+    var defaultValueDescription: String { "\(range.lowerBound)-\(range.upperBound)" }
+}
+
 /// The spectra stage's settings, shared by `prepare-spectra` and `prepare`. Defaults are the
 /// paper's cuts.
 struct SpectraStageOptions: ParsableArguments {
@@ -137,6 +212,8 @@ extension ImageStage.BlendRegion: ExpressibleByArgument {}
 extension ImageStage.DetectionNoise: ExpressibleByArgument {}
 extension ImageStage.PremaskedInput: ExpressibleByArgument {}
 extension Deblender.Mode: ExpressibleByArgument {}
+extension ImageConditions.PSFFamily: ExpressibleByArgument {}
+extension ImageConditions.NeighbourLayout: ExpressibleByArgument {}
 extension GasTreatment: ExpressibleByArgument {}
 extension MonteCarloMode: ExpressibleByArgument {}
 

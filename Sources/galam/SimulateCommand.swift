@@ -17,9 +17,20 @@ struct SimulateCommand: ParsableCommand {
         stretch. truth.csv holds the luminosity-weighted log age and [M/H] of the population \
         the fibre sees (log_age_lw, mh_lw) and of the whole galaxy. Needs `galam templates fetch`.
 
+        Observing conditions (defaults: the original simulator, byte-identical files): --psf \
+        gaussian|moffat with --moffat-beta LO-HI, --seeing LO-HI (FWHM in arcsec), --neighbours \
+        random with --neighbour-density, --max-neighbours and --star-fraction, --sky-noise, \
+        --stretch and --asinh-q. Each is written to truth.csv, with the blend truth: \
+        blend_ratio_max (the largest ratio of one neighbour's noiseless r light to the galaxy's \
+        inside the galaxy's 1.5σ isophote) and blended (that ratio ≥ 0.5).
+
         Examples:
           galam simulate --n 2000 --out mock/ --seed 1
           galam simulate --n 200 --out mock64/ --image-size 64 --scale 0.792
+          galam simulate --n 600 --out moffat/ --seed 21 --psf moffat \\
+              --moffat-beta 2.5-4.5 --seeing 1.0-2.0 --neighbours random \\
+              --neighbour-density 1.5 --star-fraction 0.3
+          galam simulate --n 600 --out noisy/ --seed 22 --sky-noise 2 --stretch 0.6
         """)
 
     @Option(help: "Number of galaxies.")
@@ -40,6 +51,8 @@ struct SimulateCommand: ParsableCommand {
     @Flag(name: .customLong("emission-lines"), help: "Add nebular emission lines (Hα EW ∝ light of stars < 0.3 Gyr).")
     var emissionLines = false
 
+    @OptionGroup(title: "Observing conditions") var conditions: ImageConditionsOptions
+
     @OptionGroup var common: RunOptions
 
     func run() throws {
@@ -49,6 +62,7 @@ struct SimulateCommand: ParsableCommand {
         job.threads = common.threads
         job.showProgress = !common.quiet
         job.emissionLines = emissionLines
+        job.conditions = conditions.conditions
         let seconds = try job.run()
         print(String(format: "simulate: %d galaxies in %.1f s (%.1f ms each) → %@", n, seconds, 1000 * seconds / Double(n), out))
     }

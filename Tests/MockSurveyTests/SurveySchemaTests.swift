@@ -10,6 +10,8 @@ final class SurveySchemaTests: XCTestCase {
             "z", "zwarning", "snr_r_target", "sigma_kms", "ebv", "petroMag_r", "bt_r", "re_arcsec", "fiber_fraction_r",
             "n_neighbours", "overlapping_neighbour", "intended_selected", "central_re_px", "nearest_neighbour_sep_px",
             "nearest_neighbour_dmag_r", "nearest_neighbour_re_px", "nearest_neighbour_x_px", "nearest_neighbour_y_px",
+            "psf_family", "psf_fwhm_arcsec", "psf_beta", "neighbour_layout", "neighbour_density", "star_fraction",
+            "sky_noise_scale", "asinh_stretch", "asinh_q", "n_stars", "blend_ratio_max", "blended",
         ])
     }
 
