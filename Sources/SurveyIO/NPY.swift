@@ -75,6 +75,28 @@ public struct NPYHeader: Equatable, Sendable {
     }
 }
 
+extension NPYHeader {
+    /// Opens a `.npy` file read-only: its descriptor (the caller closes it) and size in bytes.
+    static func openForReading(_ path: String) throws -> (fd: Int32, size: Int) {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw SurveyIOError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot open" : "file not found")
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_size > 0 else { close(fd); throw SurveyIOError(path: path, reason: "not a valid .npy file: empty") }
+        return (fd, Int(st.st_size))
+    }
+
+    /// Throws unless the header describes `Element` data that a file of `fileSize` bytes holds.
+    func check<Element: NPYElement>(_: Element.Type, fileSize: Int, path: String) throws {
+        guard descr == Element.npyDescr else { throw SurveyIOError(path: path, reason: "holds \(descr), expected \(Element.npyDescr)") }
+        // Divided rather than multiplied: elementCount × stride could overflow.
+        guard dataOffset <= fileSize, elementCount <= (fileSize - dataOffset) / MemoryLayout<Element>.stride else {
+            throw SurveyIOError(path: path, reason: "truncated: shape \(shape) needs more data than the file holds")
+        }
+    }
+}
+
 /// A whole `.npy` array in memory.
 public struct NPYArray<Element: NPYElement>: Equatable where Element: Equatable {
     public var shape: [Int]
@@ -131,14 +153,9 @@ public final class MappedNPY<Element: NPYElement> {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw SurveyIOError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot open" : "file not found")
-        }
+        let (fd, size) = try NPYHeader.openForReading(path)
         defer { Foundation.close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_size > 0 else { throw SurveyIOError(path: path, reason: "not a valid .npy file: empty") }
-        length = Int(st.st_size)
+        length = size
         guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw SurveyIOError(path: path, reason: "cannot map file into memory")
         }
@@ -147,16 +164,7 @@ public final class MappedNPY<Element: NPYElement> {
         do {
             header = try NPYHeader.parse(UnsafeRawBufferPointer(start: p, count: length), path: path)
         } catch { munmap(p, length); throw error }
-        guard header.descr == Element.npyDescr else {
-            munmap(p, length)
-            throw SurveyIOError(path: path, reason: "holds \(header.descr), expected \(Element.npyDescr)")
-        }
-        // Divided rather than multiplied: elementCount × stride could overflow.
-        guard header.dataOffset <= length,
-              header.elementCount <= (length - header.dataOffset) / MemoryLayout<Element>.stride else {
-            munmap(p, length)
-            throw SurveyIOError(path: path, reason: "truncated: shape \(header.shape) needs more data than the file holds")
-        }
+        do { try header.check(Element.self, fileSize: length, path: path) } catch { munmap(p, length); throw error }
         shape = header.shape
         offset = header.dataOffset
     }

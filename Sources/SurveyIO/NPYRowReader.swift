@@ -13,24 +13,14 @@ public final class NPYRowReader<Element: NPYElement> {
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw SurveyIOError(path: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot open" : "file not found")
-        }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { close(fd); throw SurveyIOError(path: path, reason: "cannot read its size") }
-        let size = Int(st.st_size)
+        let (fd, size) = try NPYHeader.openForReading(path)
         var head = [UInt8](repeating: 0, count: min(size, 1 << 16))
         let got = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         let header: NPYHeader
         do {
             guard got == head.count else { throw SurveyIOError(path: path, reason: "cannot read the header") }
             header = try head.withUnsafeBytes { try NPYHeader.parse($0, path: path) }
-            guard header.descr == Element.npyDescr else { throw SurveyIOError(path: path, reason: "holds \(header.descr), expected \(Element.npyDescr)") }
-            guard header.dataOffset <= size,
-                  header.elementCount <= (size - header.dataOffset) / MemoryLayout<Element>.stride else {
-                throw SurveyIOError(path: path, reason: "truncated: shape \(header.shape) needs more data than the file holds")
-            }
+            try header.check(Element.self, fileSize: size, path: path)
         } catch { close(fd); throw error }
         self.fd = fd
         shape = header.shape

@@ -33,6 +33,17 @@ final class NPYTests: XCTestCase {
         XCTAssertEqual(a.values, (0..<28).map { Float($0) / 3 })
         let m = try MappedNPY<Float>(path: dir + "/a.npy")
         XCTAssertEqual(Array(m.row(2)), (14..<21).map { Float($0) / 3 })
+        // Row by row with positioned reads, as training streams a dataset.
+        let reader = try NPYRowReader<Float>(path: dir + "/a.npy")
+        XCTAssertEqual([reader.rowCount, reader.rowLength], [4, 7])
+        var row = [Float](repeating: 0, count: 7)
+        for r in [3, 0, 2] {
+            try row.withUnsafeMutableBufferPointer { try reader.read(row: r, into: $0.baseAddress!) }
+            XCTAssertEqual(row, Array(m.row(r)))
+        }
+        XCTAssertThrowsError(try NPYRowReader<UInt8>(path: dir + "/a.npy")) { e in
+            XCTAssertEqual((e as? SurveyIOError)?.reason, "holds <f4, expected |u1")
+        }
         let b = try NPYArray<UInt8>(contentsOf: dir + "/b.npy")
         XCTAssertEqual(b.shape, [10])
         XCTAssertEqual(b.values, Array(0..<10))
@@ -63,6 +74,11 @@ final class NPYTests: XCTestCase {
         try data.prefix(data.count - 4).write(to: URL(fileURLWithPath: dir + "/t.npy"))
         XCTAssertThrowsError(try NPYArray<Float>(contentsOf: dir + "/t.npy")) { e in
             XCTAssertTrue((e as? SurveyIOError)?.reason.hasPrefix("truncated") ?? false, "\(e)")
+        }
+        for open in [{ _ = try MappedNPY<Float>(path: dir + "/t.npy") }, { _ = try NPYRowReader<Float>(path: dir + "/t.npy") }] {
+            XCTAssertThrowsError(try open()) { e in
+                XCTAssertTrue((e as? SurveyIOError)?.reason.hasPrefix("truncated") ?? false, "\(e)")
+            }
         }
     }
 
