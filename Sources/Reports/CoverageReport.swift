@@ -90,7 +90,7 @@ public enum CoverageReport {
     /// Coverage of the first model's 68 % and 95 % intervals per S/N bin, with the nominal levels.
     public static func snrFigure(_ m: CoverageEvaluation.ModelCoverage) -> String {
         let cats = SNRBin.paper.map(\.label)
-        return Figures.bars(title: "Empirical coverage per r-band S/N bin: \(Evaluation.displayName(m.model)) (nominal 68 %, 95 %)",
+        return Figures.bars(title: "Coverage per S/N bin (nominal 68 %, 95 %): \(Evaluation.displayName(m.model))",
                             yLabel: "coverage (%)", categories: cats,
                             series: [("age 68 %", cats.map { 100 * (m.perSNRBin[$0]?[0].coverage68 ?? .nan) }),
                                      ("age 95 %", cats.map { 100 * (m.perSNRBin[$0]?[0].coverage95 ?? .nan) }),
