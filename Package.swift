@@ -60,8 +60,8 @@ let package = Package(
         .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops", "Randomness"]),
         // The network engine knows nothing of galaxies: oneDNN, OpenBLAS and the random generator only.
         .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS", "Randomness"]),
-        // The paper's networks, datasets and splits, staged training, prediction.
-        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "MockSurvey", "NeuralNet", "Randomness"]),
+        // The paper's networks, datasets and splits, staged training, calibration (intervals, OOD; LAPACK), prediction.
+        .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "MockSurvey", "NeuralNet", "Randomness", "COpenBLAS"]),
         // What each libFuzzer target (Fuzz/, a package of its own) runs on one input; the
         // regression tests run the same code on every saved crasher.
         .target(name: "FuzzTargets", dependencies: ["SurveyIO", "Spectra", "StellarPops", "Imaging", "NeuralNet"]),

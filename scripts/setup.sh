@@ -33,8 +33,8 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# NumPy reads GalAM's .npy outputs in the tests; safetensors loads its checkpoints.
-for module in numpy safetensors; do
+# NumPy reads GalAM's .npy outputs in the tests; safetensors loads its checkpoints; astropy reads the predictions FITS.
+for module in numpy safetensors astropy; do
   if ! python3 -c "import $module" 2>/dev/null; then
     log "installing $module for python3"
     python3 -m pip install -q "$module" >&2 2>/dev/null || python3 -m pip install -q --break-system-packages "$module" >&2 \

@@ -3,22 +3,36 @@ import SurveyIO
 
 /// The output table of `galam predict`, written as rows arrive: a CSV streamed to a temporary
 /// file, or (for a path ending in `.fits`) a FITS binary table `PREDICTIONS` written at the
-/// end. Either way it appears under its name only when complete.
+/// end. Either way it appears under its name only when complete. `keywords` (the calibration
+/// method and settings) go into the FITS table's header, or for a CSV into the manifest
+/// `<path>.manifest.json` written beside it.
 final class PredictionWriter {
     let path: String
     let columns: [ColumnName]
     let fits: Bool
+    /// FITS table header cards (values up to 68 characters).
+    var keywords: [(key: String, value: String, comment: String)] = []
+    /// The CSV's manifest entries.
+    var manifest: [String: String] = [:]
     private var rows: [[String]] = []
     private let tmp: String
     private let handle: FileHandle?
     private var finished = false
 
-    /// Columns written as numbers (with their unit) in the FITS table.
-    static let numeric: [ColumnName: String] = [.logAge: "dex", .mh: "dex"]
+    /// Columns written as numbers in the FITS table; their TUNIT and TTYPE comment come from
+    /// `IntervalColumns.fitsDescription` (log quantities get no unit: FITS has no log units).
+    static let numeric: Set<ColumnName> = Set([.logAge, .mh, .oodScore] + ColumnName.intervalColumns)
 
-    init(path: String, columns: [ColumnName]) throws {
+    /// The manifest beside a CSV output.
+    static func manifestPath(for path: String) -> String { path + ".manifest.json" }
+
+    /// Which columns the FITS table holds as numbers (the rest as strings).
+    let isNumeric: (ColumnName) -> Bool
+
+    init(path: String, columns: [ColumnName], numeric: @escaping (ColumnName) -> Bool = { PredictionWriter.numeric.contains($0) }) throws {
         self.path = path
         self.columns = columns
+        self.isNumeric = numeric
         fits = path.lowercased().hasSuffix(".fits")
         tmp = AtomicFile.temporaryPath(for: path)
         if fits {
@@ -46,6 +60,8 @@ final class PredictionWriter {
         if let handle {
             try handle.close()
             guard rename(tmp, path) == 0 else { throw SurveyIOError(path: path, reason: "cannot move the output into place") }
+            let entries = manifest.merging(["tool": "galam \(GalAMVersion.string)", "output": (path as NSString).lastPathComponent]) { a, _ in a }
+            try Provenance.writeJSON(entries, to: Self.manifestPath(for: path))
             return
         }
         try AtomicFile.produce(path) { tmpPath in
@@ -53,9 +69,13 @@ final class PredictionWriter {
             try f.writeEmptyPrimary(keywords: [("ORIGIN", "galam predict"), ("GALAMVER", GalAMVersion.string)])
             try f.writeBinaryTable(extname: "PREDICTIONS", columns: columns.enumerated().map { j, name in
                 let v = rows.map { $0[j] }
-                if let unit = Self.numeric[name] { return FITSColumn(name.rawValue.uppercased(), .float64(v.map { Double($0) ?? .nan }), unit: unit) }
-                return FITSColumn(name.rawValue.uppercased(), .string(v, width: max(1, v.map(\.utf8.count).max() ?? 1)))
+                let d = IntervalColumns.fitsDescription(name.rawValue) ?? ("", "")
+                if isNumeric(name) {
+                    return FITSColumn(name.rawValue.uppercased(), .float64(v.map { Double($0) ?? .nan }), unit: d.unit, comment: d.comment)
+                }
+                return FITSColumn(name.rawValue.uppercased(), .string(v, width: max(1, v.map(\.utf8.count).max() ?? 1)), comment: d.comment)
             })
+            for k in keywords { try f.writeKeyword(k.key, k.value, comment: k.comment.isEmpty ? nil : k.comment) }
             try f.close()
         }
     }

@@ -54,12 +54,21 @@ public final class Predictor {
     }
 
     /// (log age, [M/H]) for pre-processed images (uint8, H × W × C each, back to back).
-    public func predict(images: [UInt8], count: Int) -> [[Double]] {
-        guard count > 0 else { return [] }
+    public func predict(images: [UInt8], count: Int) -> [[Double]] { predictWithFeatures(images: images, count: count).values }
+
+    /// The predictions and M3's normalised features (the I of M4, where the OOD score is measured).
+    public func predictWithFeatures(images: [UInt8], count: Int) -> (values: [[Double]], features: [Float]) {
+        guard count > 0 else { return ([], []) }
         let x = PaperModel.networkInput(images: images)
         let s = PaperModel.simulatedFeatures(m2: m2, images: x, count: count, floor: info.config.simulatedFeatureFloor)
         let i = PaperModel.imageFeatures(m3: m3, images: x, count: count)
-        return unscale(m4.predict(s: s, i: i, count: count), count: count)
+        return (unscale(m4.predict(s: s, i: i, count: count), count: count), i)
+    }
+
+    /// M3's normalised features alone (galaxies predicted from their spectra still get an OOD score).
+    public func imageFeatures(images: [UInt8], count: Int) -> [Float] {
+        guard count > 0 else { return [] }
+        return PaperModel.imageFeatures(m3: m3, images: PaperModel.networkInput(images: images), count: count)
     }
 
     /// (log age, [M/H]) from pre-processed spectra with M1.

@@ -5,9 +5,11 @@ import SurveyIO
 /// The figures of a trained model (after the paper's Figs. 10–16) as SVG files in
 /// `<model>/figures/`, gathered with the metrics in one self-contained `report.html`.
 public enum ModelReport {
-    /// Writes metrics, figures and the report; returns the report's path.
+    /// Writes metrics, figures and the report; returns the report's path. `oodComparisons`:
+    /// labelled `galam predict` outputs of shifted sets, whose OOD scores the report sets
+    /// against the test split's.
     @discardableResult
-    public static func write(modelDirectory dir: String) throws -> String {
+    public static func write(modelDirectory dir: String, oodComparisons: [(label: String, path: String)] = []) throws -> String {
         let eval = try Evaluation(modelDirectory: dir)
         try eval.write(to: dir)
         let p = try Catalog(contentsOf: dir + "/predictions.csv")
@@ -59,6 +61,17 @@ public enum ModelReport {
             figures.append(("features", plot.svg(), String(format: "Real and simulated 1024-d spectral features of one test galaxy (residual offset by −0.5); R² = %.3f, mean over the test split %.3f.",
                                                               coefficientOfDetermination(predicted: s, truth: r), eval.meanFeatureR2 ?? .nan)))
         }
+        // Calibrated intervals and the OOD score (intervals.csv, coverage.json); a model whose
+        // validation split is too small to calibrate gets a sentence instead.
+        var coverage: CoverageEvaluation?
+        var calibrationNote = ""
+        do {
+            coverage = try CoverageEvaluation(modelDirectory: dir, intervals: try CalibratedDataset.write(modelDirectory: dir), comparisons: oodComparisons)
+        } catch let e as CalibrationUnavailable { calibrationNote = "No calibrated intervals: \(e)." }
+        if let coverage {
+            try CoverageReport.write(coverage, modelDirectory: dir)
+            figures += CoverageReport.figures(coverage, threshold: try Calibration.load(modelDirectory: dir).0.ood.threshold)
+        }
         for f in figures { try AtomicFile.write(f.svg, to: dir + "/figures/\(f.name).svg") }
 
         var report = HTMLReport(title: "GalAM report: \(dir)")
@@ -72,6 +85,7 @@ public enum ModelReport {
         if let r2 = eval.meanFeatureR2 { metrics.append(.paragraph(String(format: "Mean R² between M2's simulated and M1's real spectral features on the test split: %.4f.", r2))) }
         metrics.append(.paragraph("Paper (Table 1, SDSS, 100 epochs): multi-modal SD 0.1506 / 0.1402; image-only 0.2057 / 0.1644; spectra-only 0.1355 / 0.1269; with real spectra 0.1293 / 0.1266 (age / [M/H])."))
         report.add("Metrics", metrics)
+        report.add("Calibrated intervals and out-of-distribution flags", coverage.map(CoverageReport.blocks) ?? [.paragraph(calibrationNote)])
         report.add("Figures", figures.map { .figure(svg: $0.svg, caption: $0.caption) })
         let path = dir + "/report.html"
         try AtomicFile.write(report.html(), to: path)

@@ -16,12 +16,16 @@ public struct FITSColumn {
     public let values: Values
     public let elementsPerRow: Int
     public let unit: String
+    /// Written as the comment of the column's TTYPEn card (what the column holds, e.g. for
+    /// logarithmic quantities, which FITS gives no unit).
+    public let comment: String
 
-    public init(_ name: String, _ values: Values, elementsPerRow: Int = 1, unit: String = "") {
+    public init(_ name: String, _ values: Values, elementsPerRow: Int = 1, unit: String = "", comment: String = "") {
         self.name = name
         self.values = values
         self.elementsPerRow = elementsPerRow
         self.unit = unit
+        self.comment = comment
     }
 
     var count: Int {
@@ -86,6 +90,10 @@ extension FITSFile {
         defer { (names + forms + units).forEach { free($0) } }
         ffcrtb(try fptr, BINARY_TBL, Int64(rows), Int32(columns.count), &names, &forms, &units, extname, &status)
         try check(status, "creating table \(extname)")
+        for (i, c) in columns.enumerated() where !c.comment.isEmpty {
+            ffmcom(try fptr, "TTYPE\(i + 1)", c.comment, &status)
+            try check(status, "writing the comment of column \(c.name)")
+        }
         guard rows > 0 else { return }
         for (i, c) in columns.enumerated() {
             let col = Int32(i + 1)

@@ -29,6 +29,9 @@ public struct DemoJob {
         /// SD of (predicted − truth) on the held-out images: log age, [M/H].
         public var heldOutSD: [Double]
         public var heldOutPredicted: Int
+        /// Share of held-out galaxies whose calibrated interval holds the truth: log age 68 %,
+        /// 95 %, [M/H] 68 %, 95 %.
+        public var heldOutCoverage: [Double]
         public var seconds: [(String, Double)]
     }
 
@@ -97,12 +100,15 @@ public struct DemoJob {
         let tAge = Dictionary(uniqueKeysWithValues: zip(truthImages, try truth.column(ColumnName.logAgeLW)))
         let tMh = Dictionary(uniqueKeysWithValues: zip(truthImages, try truth.column(ColumnName.metallicityLW)))
         var pa: [Double] = [], ta: [Double] = [], pm: [Double] = [], tm: [Double] = []
-        for (img, (a, m)) in zip(try pred.column(.imageFile), zip(try pred.column(.logAge), try pred.column(.mh))) {
+        var inside = [Int](repeating: 0, count: 4)
+        let bounds = try ColumnName.intervalColumns.map { try pred.doubles($0) }
+        for (r, (img, (a, m))) in zip(try pred.column(.imageFile), zip(try pred.column(.logAge), try pred.column(.mh))).enumerated() {
             guard let a = Double(a), let m = Double(m), let x = tAge[img].flatMap(Double.init), let y = tMh[img].flatMap(Double.init) else { continue }
             pa.append(a); ta.append(x); pm.append(m); tm.append(y)
+            for (j, v) in [x, x, y, y].enumerated() where bounds[2 * j][r] <= v && v <= bounds[2 * j + 1][r] { inside[j] += 1 }
         }
         return Summary(reportPath: report, metrics: try Evaluation(modelDirectory: out + "/model"), heldOutPredictions: predPath,
                        heldOutSD: [RegressionMetrics(predicted: pa, truth: ta).sd, RegressionMetrics(predicted: pm, truth: tm).sd],
-                       heldOutPredicted: summary.predicted, seconds: times)
+                       heldOutPredicted: summary.predicted, heldOutCoverage: inside.map { Double($0) / Double(max(pa.count, 1)) }, seconds: times)
     }
 }

@@ -50,6 +50,8 @@ struct DemoCommand: ParsableCommand {
         for r in t.rows { print("| " + r.joined(separator: " | ") + " |") }
         print(String(format: "\nHeld-out galaxies predicted from images alone: %d of %d; SD against the truth: %.3f dex (log age), %.3f dex ([M/H])",
                      s.heldOutPredicted, job.heldOut, s.heldOutSD[0], s.heldOutSD[1]))
+        print(String(format: "Calibrated intervals holding the truth (held-out): log age %.1f %% (68 %%), %.1f %% (95 %%); [M/H] %.1f %%, %.1f %%",
+                     100 * s.heldOutCoverage[0], 100 * s.heldOutCoverage[1], 100 * s.heldOutCoverage[2], 100 * s.heldOutCoverage[3]))
         print("Timings: " + s.seconds.map { String(format: "%@ %.0f s", $0.0, $0.1) }.joined(separator: "; "))
         print("Report: \(s.reportPath)")
     }

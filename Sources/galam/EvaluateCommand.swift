@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Reports
 
 /// `galam evaluate`: metrics, figures and the HTML report of a trained model.
@@ -9,16 +10,34 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
         Reads the model folder's predictions.csv (every model, every galaxy) and reports the \
         test split: metrics.json, metrics.md (laid out like the paper's Table 1, also against \
-        the simulation truth when the dataset carries it), figures/*.svg and report.html.
+        the simulation truth when the dataset carries it), figures/*.svg and report.html. \
+        It also applies the model's calibration (fitting it first on the validation split \
+        when the folder has none, see `galam calibrate`) to every galaxy: intervals.csv and \
+        intervals.fits (68 % and 95 % bounds, σ, OOD score and flags per model), coverage.json, \
+        and in the report the coverage overall, per S/N bin and per label decile, the \
+        reliability figure and the OOD score distribution. --ood-compare adds the OOD scores \
+        of a shifted set (a `galam predict` CSV) to that figure, with its AUROC.
 
         Examples:
           galam evaluate --model model/
+          galam predict --model model/ --images shifted/images --out shifted.csv
+          galam evaluate --model model/ --ood-compare "z 0.3-0.5=shifted.csv"
         """)
 
     @Option(help: "Model folder from `galam train`.") var model: String
+    @Option(name: .customLong("ood-compare"), help: "LABEL=PREDICTIONS.csv: a shifted set's `galam predict` output (repeatable).")
+    var oodCompare: [String] = []
+
+    func validate() throws {
+        for c in oodCompare where !c.contains("=") { throw ValidationError("--ood-compare takes LABEL=PATH, got '\(c)'") }
+    }
 
     func run() throws {
-        let path = try ModelReport.write(modelDirectory: model)
+        let comparisons = oodCompare.map { c -> (label: String, path: String) in
+            let i = c.lastIndex(of: "=")!
+            return (String(c[..<i]), String(c[c.index(after: i)...]))
+        }
+        let path = try ModelReport.write(modelDirectory: model, oodComparisons: comparisons)
         let e = try Evaluation(modelDirectory: model)
         let t = e.table()
         print(t.header.joined(separator: " | "))

@@ -14,8 +14,14 @@ struct PredictCommand: ParsableCommand {
         bands); rejected inputs are listed with the reason, and spectrum_reason says why a \
         galaxy's spectrum was not used. With \
         --spectra, galaxies whose spectrum passes the spectra stage use the spectra-only \
-        model. Streams in batches (constant memory); prints images/s at the end. Output: CSV, \
-        or a FITS table (binary table PREDICTIONS) when --out ends in .fits.
+        model. Streams in batches (constant memory); prints images/s at the end. Output: CSV \
+        (with OUT.manifest.json), or a FITS table (binary table PREDICTIONS) when --out ends in \
+        .fits. Each prediction carries calibrated central 68 % and 95 % intervals \
+        (log_age_lo68 … mh_hi95, from the model's calibration.json: `galam calibrate`; fitted \
+        on the validation split first when the model has none), ood_score (Mahalanobis \
+        distance of the image's M3 features from the training set), ood_flag (score above the \
+        calibration set's 99th percentile) and outside_label_range. The intervals use the \
+        spectrum's S/N when spectra are given or the catalog has snr_r, and are wider without.
 
         Examples:
           galam predict --model model/ --images cutouts/ --out predictions.csv

@@ -27,8 +27,8 @@ struct Galam: ParsableCommand {
         version: GalAMVersion.string,
         // In the order of the data's journey, then the tools.
         subcommands: [TemplatesCommand.self, FetchSDSSCommand.self, SimulateCommand.self, FitLabelsCommand.self, PrepareSpectraCommand.self,
-                      PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
-                      DemoCommand.self, BenchCommand.self, MontageCommand.self, PlotSpectraCommand.self, VersionCommand.self])
+                      PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, CalibrateCommand.self, EvaluateCommand.self, PredictCommand.self,
+                      DemoCommand.self, BenchCommand.self, MontageCommand.self, PlotSpectraCommand.self, CorruptCutoutsCommand.self, VersionCommand.self])
 }
 
 // galam parallelises over galaxies on its own threads and its BLAS/LAPACK calls are small

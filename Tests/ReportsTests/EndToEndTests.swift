@@ -42,7 +42,8 @@ final class EndToEndTests: XCTestCase {
         let report = try ModelReport.write(modelDirectory: model)
         for f in ["model.json", "predictions.csv", "training.json", "features_m1.npy", "features_m2.npy", "metrics.json", "metrics.md",
                   "report.html", "figures/loss.svg", "figures/pred-multimodal_learned-age.svg", "figures/sd-per-snr.svg", "figures/features.svg",
-                  "figures/labels-age.svg"] {
+                  "figures/labels-age.svg", "calibration.json", "ood_reference.npy", "intervals.csv", "intervals.fits", "coverage.json",
+                  "figures/reliability.svg", "figures/ood-scores.svg", "figures/coverage-per-snr.svg"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: model + "/" + f), f)
         }
         XCTAssertTrue(try String(contentsOfFile: report, encoding: .utf8).contains("<svg"))
@@ -54,6 +55,25 @@ final class EndToEndTests: XCTestCase {
             }
         }
         XCTAssertTrue(e.meanFeatureR2?.isFinite ?? false)
+
+        // Calibrated intervals for every model and galaxy: ordered bounds around the prediction.
+        let iv = try Catalog(contentsOf: model + "/intervals.csv")
+        XCTAssertEqual(iv.count, try LabeledDataset(directory: Self.dataset).count)
+        for m in PaperModel.Name.allCases {
+            for k in 0..<2 {
+                let p = try iv.doubles(k == 0 ? Predictions.logAge(m) : Predictions.mh(m))
+                let b = try IntervalColumns.bounds(m, parameter: k).map { try iv.doubles($0) }
+                for r in 0..<iv.count {
+                    XCTAssertTrue(b[2][r] <= b[0][r] && b[0][r] < p[r] && p[r] < b[1][r] && b[1][r] <= b[3][r], "\(m) \(k) row \(r)")
+                }
+            }
+        }
+        XCTAssertTrue(try iv.doubles(.oodScore).allSatisfy { $0.isFinite && $0 > 0 })
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let cov = try decoder.decode(CoverageEvaluation.self, from: Data(contentsOf: URL(fileURLWithPath: model + "/coverage.json")))
+        XCTAssertEqual(cov.models.count, 5)
+        XCTAssertTrue(try String(contentsOfFile: model + "/metrics.md", encoding: .utf8).contains("Calibrated intervals"))
 
         // Training again finds every stage cached and gives the same predictions.
         let before = try Data(contentsOf: URL(fileURLWithPath: model + "/predictions.csv"))
@@ -71,6 +91,11 @@ final class EndToEndTests: XCTestCase {
         let ok = try pred.column("accepted"), age = try pred.column("log_age"), reason = try pred.column("reject_reason")
         XCTAssertEqual(ok.filter { $0 == "true" }.count, s.predicted)
         for k in 0..<500 { XCTAssertEqual(ok[k] == "true", Double(age[k])?.isFinite ?? false); XCTAssertEqual(ok[k] == "true", reason[k].isEmpty) }
+        let lo = try pred.doubles(.logAgeLo95), hi = try pred.doubles(.logAgeHi95), score = try pred.doubles(.oodScore)
+        for k in 0..<500 where ok[k] == "true" {
+            XCTAssertTrue(lo[k] < Double(age[k])! && Double(age[k])! < hi[k] && score[k].isFinite, "row \(k)")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: Self.root + "/pred.csv.manifest.json"))
     }
 
     /// M4 learns: on the test split it beats predicting the training mean (MSE of both labels).
