@@ -71,12 +71,38 @@ public final class DatasetSource: BatchSource {
 @discardableResult
 public func writeOutputs(_ model: Network, of source: BatchSource, layer: String? = nil, to path: String,
                          transform: ([Float]) -> [Float] = { $0 }) throws -> String {
-    var writer: NPYStreamWriter<Float>?
-    try Inference.run(model, source, layer: layer) { y, rows in
-        let out = transform(y), w = out.count / rows.count
-        if writer == nil { writer = try NPYStreamWriter<Float>(path: path, shape: [source.count, w]) }
-        for j in 0..<rows.count { try writer!.append(row: Array(out[(j * w)..<((j + 1) * w)])) }
-    }
-    try writer?.finish()
+    let file = RowFile(path: path, rows: source.count)
+    try Inference.run(model, source, layer: layer) { y, rows in try file.append(transform(y), rows: rows.count) }
+    try file.finish()
     return path
+}
+
+/// Writes the output of `model`'s layer `layer` (transformed per batch) to `path` like
+/// `writeOutputs`, and returns the model's own outputs, from one pass over `source`.
+public func writeFeatures(_ model: Network, layer: String, of source: BatchSource, to path: String,
+                          transform: ([Float]) -> [Float]) throws -> [Float] {
+    guard let seq = model as? Sequential else { throw NeuralNetError.shape("features of layer \(layer) need a Sequential model") }
+    let file = RowFile(path: path, rows: source.count)
+    var outputs: [Float] = []
+    try Inference.run(seq, source, tapping: layer) { tapped, y, rows in
+        try file.append(transform(tapped), rows: rows.count)
+        outputs += y
+    }
+    try file.finish()
+    return outputs
+}
+
+/// A float `.npy` of `rows` rows written batch by batch; the row width is the first batch's.
+private final class RowFile {
+    let path: String, rows: Int
+    private var writer: NPYStreamWriter<Float>?
+    init(path: String, rows: Int) { self.path = path; self.rows = rows }
+
+    func append(_ values: [Float], rows n: Int) throws {
+        let w = values.count / n
+        if writer == nil { writer = try NPYStreamWriter<Float>(path: path, shape: [rows, w]) }
+        for j in 0..<n { try writer!.append(row: Array(values[(j * w)..<((j + 1) * w)])) }
+    }
+
+    func finish() throws { try writer?.finish() }
 }

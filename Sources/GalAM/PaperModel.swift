@@ -124,9 +124,10 @@ public enum PaperModel {
 
     // The same transforms streamed from a dataset source into a float `.npy` (training).
 
-    /// `spectralFeatures` of every sample of `source` (spectra), written to `path`.
-    public static func writeSpectralFeatures(m1: Network, of source: BatchSource, to path: String) throws {
-        try writeOutputs(m1, of: source, layer: "features", to: path, transform: normalisedFeatures)
+    /// `spectralFeatures` of every sample of `source` (spectra), written to `path`; returns M1's
+    /// (scaled) predictions from the same pass.
+    public static func writeSpectralFeatures(m1: Network, of source: BatchSource, to path: String) throws -> [Float] {
+        try writeFeatures(m1, layer: "features", of: source, to: path, transform: normalisedFeatures)
     }
 
     /// `simulatedFeatures` of every sample of `source` (images), written to `path`.
@@ -134,9 +135,10 @@ public enum PaperModel {
         try writeOutputs(m2, of: source, to: path) { $0.map { $0 < floor ? 0 : $0 } }
     }
 
-    /// `imageFeatures` of every sample of `source` (images), written to `path`.
-    public static func writeImageFeatures(m3: Network, of source: BatchSource, to path: String) throws {
-        try writeOutputs(m3, of: source, layer: "features", to: path, transform: normalisedFeatures)
+    /// `imageFeatures` of every sample of `source` (images), written to `path`; returns M3's
+    /// (scaled) predictions from the same pass.
+    public static func writeImageFeatures(m3: Network, of source: BatchSource, to path: String) throws -> [Float] {
+        try writeFeatures(m3, layer: "features", of: source, to: path, transform: normalisedFeatures)
     }
 }
 

@@ -85,8 +85,7 @@ public struct PaperPipeline {
         let m1Pred: [Float] = try {
             let m1 = try train(.m1, key: ["m1", "\(len)"], make: { PaperNetworks.m1(length: len, seed: config.seed, context: context) },
                                splits([spectra], labels))
-            try PaperModel.writeSpectralFeatures(m1: m1, of: every([spectra]), to: features.m1)
-            return try Inference.outputs(m1, every([spectra]))
+            return try PaperModel.writeSpectralFeatures(m1: m1, of: every([spectra]), to: features.m1)
         }()
         let f1 = try DatasetColumn.floats(path: features.m1)
 
@@ -102,8 +101,7 @@ public struct PaperPipeline {
         let m3Pred: [Float] = try {
             let m3 = try train(.m3, key: ["m3", "\(size)", "\(ch)"],
                                make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) }, splits([images], labels))
-            try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3)
-            return try Inference.outputs(m3, every([images]))
+            return try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3)
         }()
         let f3 = try DatasetColumn.floats(path: features.m3)
 

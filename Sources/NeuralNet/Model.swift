@@ -82,6 +82,19 @@ public final class Sequential: Network {
         return layers[...end].reduce(x) { $1.forward($0, training: false) }
     }
 
+    /// The outputs of the layer called `name` and of the whole stack, from one inference pass
+    /// (the tapped tensor stays valid until the next pass).
+    public func forward(_ x: Tensor, tapping name: String) -> (tapped: Tensor, output: Tensor) {
+        var tapped: Tensor?
+        let y = layers.reduce(x) { h, l in
+            let out = l.forward(h, training: false)
+            if l.name == name { tapped = out }
+            return out
+        }
+        guard let tapped else { preconditionFailure("no layer named \(name)") }
+        return (tapped, y)
+    }
+
     public func backward(_ dOutput: Tensor) {
         var g: Tensor? = dOutput
         for l in layers.reversed() {

@@ -180,6 +180,26 @@ public final class Trainer {
 public enum Inference {
     public static func run(_ model: Network, _ data: BatchSource, batchSize: Int = 32, layer: String? = nil,
                            consume: ([Float], Range<Int>) throws -> Void) throws {
+        try batches(model, data, batchSize: batchSize) { xs, rows in
+            let y: Tensor
+            if let layer, let seq = model as? Sequential { y = seq.output(of: layer, for: xs[0]) } else { y = model.forward(xs, training: false) }
+            try consume(y.values, rows)
+        }
+    }
+
+    /// Like `run`, handing on both the output of the layer called `layer` and the model's
+    /// output from one pass (a network's features and its predictions, without running it twice).
+    public static func run(_ model: Sequential, _ data: BatchSource, batchSize: Int = 32, tapping layer: String,
+                           consume: (_ tapped: [Float], _ output: [Float], Range<Int>) throws -> Void) throws {
+        try batches(model, data, batchSize: batchSize) { xs, rows in
+            let (tap, y) = model.forward(xs[0], tapping: layer)
+            try consume(tap.values, y.values, rows)
+        }
+    }
+
+    /// The source's rows in order, `batchSize` at a time, in reused input tensors.
+    private static func batches(_ model: Network, _ data: BatchSource, batchSize: Int,
+                                body: ([Tensor], Range<Int>) throws -> Void) throws {
         model.context.activate()
         let stream = BatchStream(data, order: Array(0..<data.count), batchSize: batchSize, targets: false)
         var tensors = BatchCache<[Tensor]>()
@@ -189,9 +209,7 @@ public enum Inference {
             let xs = tensors[n] ?? model.inputShapes.map { Tensor(shape: [n] + $0) }
             tensors[n] = xs
             for (k, t) in xs.enumerated() { t.data.update(from: b.inputs[k], count: n * b.widths[k]) }
-            let y: Tensor
-            if let layer, let seq = model as? Sequential { y = seq.output(of: layer, for: xs[0]) } else { y = model.forward(xs, training: false) }
-            try consume(y.values, first..<(first + n))
+            try body(xs, first..<(first + n))
             first += n
         }
     }

@@ -51,5 +51,11 @@ final class StreamedDatasetTests: XCTestCase {
         let path = dir + "/out.npy"
         try writeOutputs(net, of: DatasetSource(rows: rows, inputs: [try .floats(path: dir + "/data/spectra.npy")]), to: path)
         XCTAssertEqual(try NPYArray<Float>(contentsOf: path), NPYArray(shape: [rows.count, 3], values: streamed))
+        // Features and outputs from one pass equal the two separate passes.
+        let spectraSource = DatasetSource(rows: rows, inputs: [try .floats(path: dir + "/data/spectra.npy")])
+        let outputs = try writeFeatures(net, layer: "f", of: spectraSource, to: dir + "/f.npy") { $0.map { $0 * 2 } }
+        XCTAssertEqual(outputs, streamed)
+        let flat = try Inference.outputs(net, spectraSource, layer: "f")
+        XCTAssertEqual(try NPYArray<Float>(contentsOf: dir + "/f.npy").values, flat.map { $0 * 2 })
     }
 }
