@@ -17,28 +17,71 @@ public enum SafeTensors {
 
     /// Serialises entries (in the given order) and metadata.
     public static func encode(_ entries: [Entry], metadata: [String: String]) throws -> Data {
+        var out = try header(entries.map { ($0.name, $0.shape) }, metadata: metadata)
+        for e in entries { append(e.values, to: &out) }
+        return out
+    }
+
+    /// The 8-byte length and the JSON header for tensors of these names and shapes, stored
+    /// back to back in this order: everything of the file but the data.
+    static func header(_ tensors: [(name: String, shape: [Int])], metadata: [String: String]) throws -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
-        for e in entries {
-            let bytes = e.values.count * 4
-            header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+        for t in tensors {
+            let bytes = t.shape.reduce(1, *) * 4
+            header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
             offset += bytes
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
         while (json.count % 8) != 0 { json.append(0x20) }
-        var out = Data(capacity: 8 + json.count + offset)
+        var out = Data(capacity: 8 + json.count)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { out.append(contentsOf: $0) }
         out.append(json)
-        for e in entries {
-            e.values.withUnsafeBufferPointer { b in
-                // Float bit patterns to little-endian explicitly (a no-op on x86-64).
-                let le = b.map { $0.bitPattern.littleEndian }
-                le.withUnsafeBytes { out.append(contentsOf: $0) }
-            }
-        }
         return out
+    }
+
+    private static func append(_ values: [Float], to out: inout Data) {
+        values.withUnsafeBufferPointer { b in
+            // Float bit patterns to little-endian explicitly (a no-op on x86-64).
+            let le = b.map { $0.bitPattern.littleEndian }
+            le.withUnsafeBytes { out.append(contentsOf: $0) }
+        }
+    }
+
+    /// Writes tensors one at a time: `values(i)` is asked for tensor `i` only when its bytes
+    /// are due, so a checkpoint of a 38 M-parameter model with both Adam moments (450 MB) never
+    /// exists in memory as a whole — the writer holds one tensor at a time (it used to hold
+    /// every tensor and the encoded file, 2× the state, at every save). Atomic: written under
+    /// a temporary name in the same folder and renamed, so a crash never leaves half a file.
+    public static func write(_ tensors: [(name: String, shape: [Int])], metadata: [String: String], to url: URL,
+                             values: (Int) throws -> [Float]) throws {
+        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())")
+        guard FileManager.default.createFile(atPath: tmp.path, contents: nil) else {
+            throw NeuralNetError.checkpoint("cannot create \(tmp.path)")
+        }
+        do {
+            let file = try FileHandle(forWritingTo: tmp)
+            defer { try? file.close() }
+            try file.write(contentsOf: try header(tensors, metadata: metadata))
+            for (i, t) in tensors.enumerated() {
+                let v = try values(i)
+                guard v.count == t.shape.reduce(1, *) else {
+                    throw NeuralNetError.checkpoint("\(t.name): shape \(t.shape) vs \(v.count) values")
+                }
+                var bytes = Data(); bytes.reserveCapacity(v.count * 4)
+                append(v, to: &bytes)
+                try file.write(contentsOf: bytes)
+            }
+            try file.synchronize()
+            guard rename(tmp.path, url.path) == 0 else {
+                throw NeuralNetError.checkpoint("cannot move \(tmp.path) to \(url.path): \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: tmp)
+            throw error
+        }
     }
 
     /// Parses a safetensors file's bytes; only F32 tensors are accepted.
@@ -72,10 +115,14 @@ public enum SafeTensors {
             guard offs[0] >= 0, offs[1] >= offs[0], offs[1] <= available, offs[1] - offs[0] == count * 4 else {
                 throw NeuralNetError.checkpoint("\(name): offsets \(offs) do not fit shape \(shape)")
             }
-            var values = [Float](repeating: 0, count: count)
-            data.subdata(in: (base + offs[0])..<(base + offs[1])).withUnsafeBytes { raw in
-                for i in 0..<count {
-                    values[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)))
+            // Straight from the file's bytes (no per-tensor copy of the data first).
+            let first = base - start + offs[0]
+            let values = data.withUnsafeBytes { raw in
+                [Float](unsafeUninitializedCapacity: count) { out, n in
+                    for i in 0..<count {
+                        out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: first + 4 * i, as: UInt32.self)))
+                    }
+                    n = count
                 }
             }
             entries[name] = Entry(name: name, shape: shape, values: values)
@@ -85,12 +132,14 @@ public enum SafeTensors {
 
     /// Writes atomically (temporary file, then rename) so a crash never leaves half a checkpoint.
     public static func write(_ entries: [Entry], metadata: [String: String], to url: URL) throws {
-        try encode(entries, metadata: metadata).write(to: url, options: .atomic)
+        try write(entries.map { ($0.name, $0.shape) }, metadata: metadata, to: url) { entries[$0].values }
     }
 
     /// Reads a file written by `write` or by Python's `safetensors.numpy.save_file` (F32).
     public static func read(_ url: URL) throws -> (entries: [String: Entry], metadata: [String: String]) {
-        try decode(Data(contentsOf: url))
+        // Mapped, not read: the file's pages are the kernel's cache, not a second copy of the
+        // checkpoint in the process's heap beside the decoded tensors.
+        try decode(Data(contentsOf: url, options: .alwaysMapped))
     }
 }
 
@@ -103,24 +152,28 @@ public enum Checkpoint {
     /// Saves the model's parameters (and Adam's moments and step count when given).
     public static func save(_ net: Network, to url: URL, optimizer: Adam? = nil,
                             extraMetadata: [String: String] = [:]) throws {
-        var entries: [SafeTensors.Entry] = []
-        for p in net.parameters { entries.append(.init(name: p.name, shape: p.kerasShape, values: p.read())) }
+        let params = net.parameters
         var meta = extraMetadata
         meta["format"] = "galam-neuralnet-1"
         meta[configKey] = try jsonString(net.config)
+        // Tensors in file order: the weights, then (to resume) Adam's two moments per weight.
+        var tensors = params.map { (name: $0.name, shape: $0.kerasShape) }
         if let opt = optimizer {
             meta["optimizer"] = try jsonString(["class": "Adam", "iterations": opt.iterations,
                                                 "learning_rate": Double(opt.learningRate), "beta_1": Double(opt.beta1),
                                                 "beta_2": Double(opt.beta2), "epsilon": Double(opt.epsilon)])
-            for p in net.parameters {
-                let zero = [Float](repeating: 0, count: p.count)
-                let m = p.m.map { Parameter.read($0, p.kerasMD, p.count) } ?? zero
-                let v = p.v.map { Parameter.read($0, p.kerasMD, p.count) } ?? zero
-                entries.append(.init(name: "optimizer/m/\(p.name)", shape: p.kerasShape, values: m))
-                entries.append(.init(name: "optimizer/v/\(p.name)", shape: p.kerasShape, values: v))
+            for p in params {
+                tensors.append((name: "optimizer/m/\(p.name)", shape: p.kerasShape))
+                tensors.append((name: "optimizer/v/\(p.name)", shape: p.kerasShape))
             }
         }
-        try SafeTensors.write(entries, metadata: meta, to: url)
+        // Each tensor is read out of the engine's layout only when the writer reaches it.
+        try SafeTensors.write(tensors, metadata: meta, to: url) { i in
+            if i < params.count { return params[i].read() }
+            let p = params[(i - params.count) / 2]
+            let slot = (i - params.count) % 2 == 0 ? p.m : p.v
+            return slot.map { Parameter.read($0, p.kerasMD, p.count) } ?? [Float](repeating: 0, count: p.count)
+        }
     }
 
     /// Loads parameters (and Adam's state when `optimizer` is given) into a model built

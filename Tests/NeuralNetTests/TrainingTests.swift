@@ -176,6 +176,30 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(a.output(of: "hidden", for: x).shape, [5, 16])
     }
 
+    /// The streamed writer (one tensor in memory at a time) writes the bytes the in-memory
+    /// encoder gives for the same tensors; a failure half-way leaves neither the file nor its
+    /// temporary behind.
+    func testStreamedSafetensorsEqualInMemoryEncoding() throws {
+        let entries = [SafeTensors.Entry(name: "a/kernel", shape: [3, 2], values: randomValues(6, seed: 1)),
+                       SafeTensors.Entry(name: "a/bias", shape: [2], values: [-0.0, .leastNonzeroMagnitude]),
+                       SafeTensors.Entry(name: "optimizer/m/a/kernel", shape: [1, 5], values: randomValues(5, seed: 2))]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("x.safetensors")
+        try SafeTensors.write(entries, metadata: ["format": "test"], to: url)
+        XCTAssertEqual(try Data(contentsOf: url), try SafeTensors.encode(entries, metadata: ["format": "test"]))
+        XCTAssertEqual(try SafeTensors.read(url).entries["a/bias"]?.values.map(\.bitPattern), entries[1].values.map(\.bitPattern))
+
+        struct Stop: Error {}
+        let failed = dir.appendingPathComponent("y.safetensors")
+        XCTAssertThrowsError(try SafeTensors.write(entries.map { ($0.name, $0.shape) }, metadata: [:], to: failed) { i in
+            if i == 2 { throw Stop() }
+            return entries[i].values
+        })
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["x.safetensors"])
+    }
+
     /// Python's reference reader must see our names, shapes and values. Fails (not skips)
     /// without python3 + safetensors, which CI installs.
     func testCheckpointLoadsInPythonSafetensors() throws {
