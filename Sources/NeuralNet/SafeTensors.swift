@@ -70,9 +70,10 @@ public enum SafeTensors {
                 guard v.count == t.shape.reduce(1, *) else {
                     throw NeuralNetError.checkpoint("\(t.name): shape \(t.shape) vs \(v.count) values")
                 }
-                var bytes = Data(); bytes.reserveCapacity(v.count * 4)
-                append(v, to: &bytes)
-                try file.write(contentsOf: bytes)
+                // Float bit patterns to little-endian explicitly (a no-op on x86-64), written
+                // from that one copy.
+                let le = v.map { $0.bitPattern.littleEndian }
+                try le.withUnsafeBytes { try file.write(contentsOf: $0) }
             }
             try file.synchronize()
             guard rename(tmp.path, url.path) == 0 else {
