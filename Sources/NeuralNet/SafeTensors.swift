@@ -18,7 +18,7 @@ public enum SafeTensors {
     /// Serialises entries (in the given order) and metadata.
     public static func encode(_ entries: [Entry], metadata: [String: String]) throws -> Data {
         var out = try header(entries.map { ($0.name, $0.shape) }, metadata: metadata)
-        for e in entries { append(e.values, to: &out) }
+        for e in entries { withLittleEndianBytes(e.values) { out.append(contentsOf: $0) } }
         return out
     }
 
@@ -42,12 +42,10 @@ public enum SafeTensors {
         return out
     }
 
-    private static func append(_ values: [Float], to out: inout Data) {
-        values.withUnsafeBufferPointer { b in
-            // Float bit patterns to little-endian explicitly (a no-op on x86-64).
-            let le = b.map { $0.bitPattern.littleEndian }
-            le.withUnsafeBytes { out.append(contentsOf: $0) }
-        }
+    /// The values' bytes as the file stores them: float bit patterns made little-endian
+    /// explicitly (a no-op on x86-64), in one copy.
+    private static func withLittleEndianBytes<R>(_ values: [Float], _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try values.map { $0.bitPattern.littleEndian }.withUnsafeBytes(body)
     }
 
     /// Writes tensors one at a time: `values(i)` is asked for tensor `i` only when its bytes
@@ -70,10 +68,7 @@ public enum SafeTensors {
                 guard v.count == t.shape.reduce(1, *) else {
                     throw NeuralNetError.checkpoint("\(t.name): shape \(t.shape) vs \(v.count) values")
                 }
-                // Float bit patterns to little-endian explicitly (a no-op on x86-64), written
-                // from that one copy.
-                let le = v.map { $0.bitPattern.littleEndian }
-                try le.withUnsafeBytes { try file.write(contentsOf: $0) }
+                try withLittleEndianBytes(v) { try file.write(contentsOf: $0) }
             }
             try file.synchronize()
             guard rename(tmp.path, url.path) == 0 else {
