@@ -3,7 +3,24 @@
 // Modules follow the data's journey (see README, "Layout"): C libraries and Randomness →
 // SurveyIO → Archive / Spectra / Imaging / StellarPops → MockSurvey; NeuralNet → GalAM →
 // Reports → Workflows (and the SDSS stand-in) → galam. A module imports only modules to its left.
+import Foundation
 import PackageDescription
+
+// Open MPI (Debian: libopenmpi-dev) is optional: when its pkg-config file is found, NeuralNet's
+// process group can all-reduce over MPI (`mpirun -np R galam train`); without it the package
+// builds and tests as a single-process tool. GALAM_NO_MPI=1 builds without MPI even when installed.
+let mpiAvailable: Bool = {
+    let env = ProcessInfo.processInfo.environment
+    if env["GALAM_NO_MPI"] == "1" { return false }
+    let dirs = (env["PKG_CONFIG_PATH"] ?? "").split(separator: ":").map(String.init)
+        + ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/aarch64-linux-gnu/pkgconfig", "/usr/lib/pkgconfig",
+           "/usr/lib64/pkgconfig", "/usr/local/lib/pkgconfig", "/usr/share/pkgconfig"]
+    return dirs.contains { FileManager.default.fileExists(atPath: $0 + "/ompi.pc") }
+}()
+let mpiTargets: [Target] = mpiAvailable
+    ? [.systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev", "openmpi-bin"])])] : []
+let mpiDependency: [Target.Dependency] = mpiAvailable ? ["CMPI"] : []
+let mpiSettings: [SwiftSetting] = mpiAvailable ? [.define("GALAM_MPI")] : []
 
 let package = Package(
     name: "GalAM",
@@ -34,6 +51,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
+    ] + mpiTargets + [
 
         // The one seeded random generator (SplitMix64), dependency-free so NeuralNet can share it.
         .target(name: "Randomness"),
@@ -58,8 +76,9 @@ let package = Package(
         .target(name: "StellarPops", dependencies: ["SurveyIO", "Randomness", "COpenBLAS"]),
         .target(name: "Imaging", dependencies: ["SurveyIO", "COpenBLAS"]),
         .target(name: "MockSurvey", dependencies: ["SurveyIO", "StellarPops", "Randomness"]),
-        // The network engine knows nothing of galaxies: oneDNN, OpenBLAS and the random generator only.
-        .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS", "Randomness"]),
+        // The network engine knows nothing of galaxies: oneDNN, OpenBLAS, the random generator
+        // and (when installed) Open MPI for its process group.
+        .target(name: "NeuralNet", dependencies: ["CDNNL", "COpenBLAS", "Randomness"] + mpiDependency, swiftSettings: mpiSettings),
         // The paper's networks, datasets and splits, staged training, calibration (intervals, OOD; LAPACK), prediction.
         .target(name: "GalAM", dependencies: ["SurveyIO", "Spectra", "Imaging", "MockSurvey", "NeuralNet", "Randomness", "COpenBLAS"]),
         // What each libFuzzer target (Fuzz/, a package of its own) runs on one input; the

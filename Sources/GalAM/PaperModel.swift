@@ -174,6 +174,11 @@ public struct FusionHead {
         return [try .floats(path: fusedPath)]
     }
 
+    /// The columns `inputColumns` returns, once its fused file exists (another process wrote it).
+    public func readInputColumns(s: DatasetColumn, i: DatasetColumn, fusedPath: String) throws -> [DatasetColumn] {
+        frozenBlock == nil ? [s, i] : [try .floats(path: fusedPath)]
+    }
+
     /// The network's inputs for `count` galaxies' S (simulated or real spectral features) and
     /// I (image features): both as they are (learned), or the frozen block's output normalised
     /// per sample (frozen).

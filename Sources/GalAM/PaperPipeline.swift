@@ -17,6 +17,11 @@ public struct PaperPipeline {
     /// Keep each finished stage's resumable optimiser state (`state.safetensors`); by default
     /// a finished stage keeps only its best weights and history.
     public var keepState = false
+    /// The processes training together (`mpirun -np R galam train`): each trains on its share
+    /// of every batch; rank 0 alone writes the model folder, the others wait for its files.
+    public var group: ProcessGroup = SingleProcess()
+    /// Epochs this run may train over all stages before it saves its state and stops (nil: all).
+    public var stopAfterEpochs: Int?
 
     public init(data: LabeledDataset, modelDirectory: String, config: TrainingConfig) {
         self.data = data
@@ -37,8 +42,18 @@ public struct PaperPipeline {
     public func run() throws -> Result {
         try FileManager.default.createDirectory(atPath: modelDirectory, withIntermediateDirectories: true)
         var runner = StageRunner(root: modelDirectory + "/stages")
-        runner.showProgress = showProgress
+        runner.showProgress = showProgress && group.isRoot
         runner.keepState = keepState
+        runner.group = group
+        runner.epochBudget = stopAfterEpochs.map(StageRunner.EpochBudget.init)
+        let root = group.isRoot
+        /// Rank 0 runs `body` (which writes a file every process reads next); the others wait
+        /// for it and get `fallback`. The wait happens even when `body` throws, so no process
+        /// is left waiting: the others then fail to read the file and stop too.
+        func onRoot<T>(_ fallback: T, _ body: () throws -> T) throws -> T {
+            defer { group.barrier() }
+            return root ? try body() : fallback
+        }
         let contract = try data.preprocessing()
         try PaperModel.checkImageSize(data.imageSize)
         let tr = data.indices(.train), va = data.indices(.validation)
@@ -85,7 +100,7 @@ public struct PaperPipeline {
         let m1Pred: [Float] = try {
             let m1 = try train(.m1, key: ["m1", "\(len)"], make: { PaperNetworks.m1(length: len, seed: config.seed, context: context) },
                                splits([spectra], labels))
-            return try PaperModel.writeSpectralFeatures(m1: m1, of: every([spectra]), to: features.m1)
+            return try onRoot([]) { try PaperModel.writeSpectralFeatures(m1: m1, of: every([spectra]), to: features.m1) }
         }()
         let f1 = try DatasetColumn.floats(path: features.m1)
 
@@ -93,7 +108,7 @@ public struct PaperPipeline {
         try {
             let m2 = try train(.m2, key: ["m2", "\(size)", "\(ch)", checkpoints["m1"]!],
                                make: { PaperNetworks.m2(size: size, channels: ch, seed: config.seed, context: context) }, splits([images], f1))
-            try PaperModel.writeSimulatedFeatures(m2: m2, of: every([images]), floor: config.simulatedFeatureFloor, to: features.m2)
+            try onRoot(()) { try PaperModel.writeSimulatedFeatures(m2: m2, of: every([images]), floor: config.simulatedFeatureFloor, to: features.m2) }
         }()
         let f2 = try DatasetColumn.floats(path: features.m2)
 
@@ -101,7 +116,7 @@ public struct PaperPipeline {
         let m3Pred: [Float] = try {
             let m3 = try train(.m3, key: ["m3", "\(size)", "\(ch)"],
                                make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) }, splits([images], labels))
-            return try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3)
+            return try onRoot([]) { try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3) }
         }()
         let f3 = try DatasetColumn.floats(path: features.m3)
 
@@ -115,18 +130,21 @@ public struct PaperPipeline {
                     // Saved so predict applies the same untrained block.
                     let blockStage = PaperModel.Stage.frozenFusionBlock(realSpectra: real)
                     let rel = "stages/\(blockStage.key).safetensors"
-                    try AtomicFile.produce(modelDirectory + "/" + rel) { try Checkpoint.save(block, to: URL(fileURLWithPath: $0)) }
+                    try onRoot(()) { try AtomicFile.produce(modelDirectory + "/" + rel) { try Checkpoint.save(block, to: URL(fileURLWithPath: $0)) } }
                     checkpoints[blockStage.key] = rel
                 }
                 let fused = modelDirectory + "/stages/\(stage.key)-inputs.npy"
-                let inputs = try head.inputColumns(s: real ? f1 : f2, i: f3, rowCount: data.count, fusedPath: fused)
-                defer { try? FileManager.default.removeItem(atPath: fused) }
+                let written: [DatasetColumn]? = try onRoot(nil) { try head.inputColumns(s: real ? f1 : f2, i: f3, rowCount: data.count, fusedPath: fused) }
+                let inputs = try written ?? head.readInputColumns(s: real ? f1 : f2, i: f3, fusedPath: fused)
+                defer { if root { try? FileManager.default.removeItem(atPath: fused) } }
                 let upstream = real ? [checkpoints["m1"]!, checkpoints["m3"]!] : [checkpoints["m2"]!, checkpoints["m3"]!]
                 let m4 = try train(stage, key: upstream + [stage.key, "\(config.layerNormEpsilon)"], make: { head.network },
                                    splits(inputs, labels))
-                m4Preds.append((real ? .withRealSpectra : .multimodal(fusion), try Inference.outputs(m4, every(inputs))))
+                if root { m4Preds.append((real ? .withRealSpectra : .multimodal(fusion), try Inference.outputs(m4, every(inputs)))) }
+                group.barrier()  // the fused inputs stay until every process has trained on them
             }
         }
+        guard root else { return result }
 
         // Predictions for every galaxy, inverse-scaled, beside the labels.
         let models = m4Preds + [(.imageOnly, m3Pred), (.spectraOnly, m1Pred)]

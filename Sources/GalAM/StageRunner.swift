@@ -8,6 +8,10 @@ import SurveyIO
 /// and after the last epoch, so an interrupted run continues from the last saved epoch and ends
 /// with the same weights as an uninterrupted one (training is deterministic).
 ///
+/// In a process group (`mpirun -np R galam train`) every process trains its share of each
+/// batch, and rank 0 alone writes the stage's files; the others wait for the best weights
+/// before reading them.
+///
 /// Folder `<root>/<name>-<hash12>/`: `state.safetensors` (resume; removed when the stage is
 /// done unless `keepState`), `best.safetensors` (best validation loss, the weights later
 /// stages use), `history.json`, `done`.
@@ -24,8 +28,27 @@ public struct StageRunner {
     public var keepState = false
     /// Tests: stop with `Interrupted` after this epoch (1-based), as a killed run would.
     var interruptAfterEpoch: Int?
+    /// The processes training together (default: this one alone).
+    public var group: ProcessGroup = SingleProcess()
+    /// Epochs this run may still train, over all stages (nil: no limit). When it reaches 0
+    /// the state is saved and `run` throws `Stopped`: a job with a wall-time limit trains a
+    /// slice and the same command continues from there.
+    public var epochBudget: EpochBudget?
 
     struct Interrupted: Error {}
+
+    /// The run stopped because `epochBudget` ran out (its state is saved; rerun to continue).
+    public struct Stopped: Error, CustomStringConvertible {
+        public var stage: String
+        public var epoch: Int
+        public var description: String { "stopped with \(epoch) epochs of \(stage) done (the epoch limit of this run); run the same command again to continue" }
+    }
+
+    /// A count of epochs shared by every stage of one run.
+    public final class EpochBudget {
+        public var remaining: Int
+        public init(_ epochs: Int) { remaining = epochs }
+    }
 
     public init(root: String) { self.root = root }
 
@@ -64,6 +87,8 @@ public struct StageRunner {
         }
         let trainer = Trainer(model: model, optimizer: Adam(learningRate: learningRate), seed: seed, batchSize: batchSize)
         trainer.microBatch = microBatch
+        trainer.group = group
+        let root = group.isRoot
         // Best weights go to a temporary name and are renamed, so `best` is never half-written.
         let bestTmp = URL(fileURLWithPath: dir + "/.best.tmp.safetensors")
         trainer.bestCheckpoint = bestTmp
@@ -71,26 +96,39 @@ public struct StageRunner {
             try trainer.restoreState(from: state)
             if showProgress { printError("\(label): resuming after epoch \(trainer.epoch) from \(state.path)") }
         }
+        if let b = epochBudget, b.remaining <= 0 { throw Stopped(stage: label, epoch: trainer.epoch) }
         let start = Date()
         let startEpoch = trainer.epoch
         var lastSave = start
         try trainer.fit(train: train, validation: validation, epochs: epochs) { e, loss in
-            if fm.fileExists(atPath: bestTmp.path) { rename(bestTmp.path, best.path) }
-            if e + 1 == epochs || Date().timeIntervalSince(lastSave) >= stateSaveIntervalSeconds {
+            epochBudget?.remaining -= 1
+            let stopping = (epochBudget?.remaining ?? 1) <= 0 && e + 1 < epochs
+            if root, fm.fileExists(atPath: bestTmp.path) { rename(bestTmp.path, best.path) }
+            if root, e + 1 == epochs || stopping || Date().timeIntervalSince(lastSave) >= stateSaveIntervalSeconds {
                 try? AtomicFile.produce(state.path) { try trainer.saveState(to: URL(fileURLWithPath: $0)) }
                 lastSave = Date()
             }
             if e + 1 == interruptAfterEpoch { throw Interrupted() }
-            guard showProgress else { return }
-            let done = e + 1 - startEpoch, perEpoch = Date().timeIntervalSince(start) / Double(max(done, 1))
-            printError(String(format: "%@: epoch %d/%d  train %.5g  validation %.5g  %.1f s/epoch  ETA %.0f s", label, e + 1, epochs,
-                              loss.train, loss.validation, perEpoch, perEpoch * Double(epochs - e - 1)))
+            if showProgress {
+                let done = e + 1 - startEpoch, perEpoch = Date().timeIntervalSince(start) / Double(max(done, 1))
+                let reduce = group.size > 1
+                    ? String(format: "  all-reduce %.0f %% of step time", 100 * trainer.secondsInAllReduce / max(trainer.secondsInSteps, 1e-9)) : ""
+                printError(String(format: "%@: epoch %d/%d  train %.5g  validation %.5g  %.1f s/epoch  ETA %.0f s%@", label, e + 1, epochs,
+                                  loss.train, loss.validation, perEpoch, perEpoch * Double(epochs - e - 1), reduce))
+            }
+            if stopping {
+                group.barrier()  // the state is on disk before any process exits
+                throw Stopped(stage: label, epoch: e + 1)
+            }
         }
-        if fm.fileExists(atPath: bestTmp.path) { rename(bestTmp.path, best.path) }
+        if root, fm.fileExists(atPath: bestTmp.path) { rename(bestTmp.path, best.path) }
+        group.barrier()  // rank 0 has moved the best weights into place
         try Checkpoint.load(into: model, from: best)
-        try AtomicFile.write(try JSONEncoder().encode(trainer.history), to: dir + "/history.json")
-        try AtomicFile.write("done\n", to: dir + "/done")
-        if !keepState { try? fm.removeItem(at: state) }
+        if root {
+            try AtomicFile.write(try JSONEncoder().encode(trainer.history), to: dir + "/history.json")
+            try AtomicFile.write("done\n", to: dir + "/done")
+            if !keepState { try? fm.removeItem(at: state) }
+        }
         return (model, Outcome(directory: dir, history: trainer.history, bestValidation: trainer.bestValidation, learningRate: learningRate,
                                resumedAfterEpoch: startEpoch))
     }

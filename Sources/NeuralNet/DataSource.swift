@@ -81,21 +81,29 @@ final class StagedBatch {
 final class BatchStream {
     private let source: BatchSource
     private let order: [Int]
-    private let batchSize: Int
+    /// Each batch's positions in `order` (a batch may be empty: a rank's share of a short one).
+    private let batches: [Range<Int>]
     private let withTargets: Bool
     private var slots: [StagedBatch]
-    private var nextStart = 0
+    private var nextBatch = 0
     private var pending: (slot: Int, error: Error?)?
     private let group = DispatchGroup()
     private let queue = DispatchQueue(label: "galam.batch-prefetch")
     private var turn = 0
 
-    init(_ source: BatchSource, order: [Int], batchSize: Int, targets: Bool) {
+    /// Batches of `batchSize` consecutive rows of `order` (the last one shorter).
+    convenience init(_ source: BatchSource, order: [Int], batchSize: Int, targets: Bool) {
+        let batches = stride(from: 0, to: order.count, by: batchSize).map { $0..<min(order.count, $0 + batchSize) }
+        self.init(source, order: order, batches: batches, targets: targets)
+    }
+
+    /// The given batches of positions in `order`, in turn.
+    init(_ source: BatchSource, order: [Int], batches: [Range<Int>], targets: Bool) {
         self.source = source
         self.order = order
-        self.batchSize = batchSize
+        self.batches = batches
         withTargets = targets && source.targetWidth > 0
-        let n = min(batchSize, max(order.count, 1))
+        let n = max(1, batches.map(\.count).max() ?? 1)
         slots = (0..<2).map { _ in StagedBatch(widths: source.inputWidths, targetWidth: source.targetWidth, capacity: n) }
         prefetch()
     }
@@ -113,9 +121,9 @@ final class BatchStream {
     private var errors: [Error?] = [nil, nil]
 
     private func prefetch() {
-        guard nextStart < order.count else { return }
-        let rows = order[nextStart..<min(order.count, nextStart + batchSize)]
-        nextStart += rows.count
+        guard nextBatch < batches.count else { return }
+        let rows = order[batches[nextBatch]]
+        nextBatch += 1
         let slot = turn
         turn = 1 - turn
         let batch = slots[slot], source = self.source, withTargets = self.withTargets

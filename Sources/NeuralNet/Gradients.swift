@@ -36,7 +36,13 @@ public final class GradientAccumulator {
     }
 
     /// After the last pass: each parameter's gradient becomes the sum over all passes.
+    /// With no pass at all (a rank whose share of a short last batch is empty) the gradients
+    /// are zero, so the process adds nothing to the all-reduce.
     public func finish() {
+        if passes == 0 {
+            for p in parameters { p.grad.data.update(repeating: 0, count: p.grad.count) }
+            return
+        }
         guard passes > 1 else { return }
         for p in parameters { add(p.gradientSum!, into: p.grad) }
     }

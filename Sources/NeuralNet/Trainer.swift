@@ -11,13 +11,16 @@ public struct EpochLoss: Codable, Equatable {
 /// keep-best-by-validation checkpoint; exact resume. Batches stream from a `BatchSource`
 /// (read ahead on a background thread); an optimiser step may be computed in micro-batches
 /// (`microBatch`) whose gradients are summed, and its summed gradients may be handed to a
-/// reducer (an all-reduce across processes) through the flat canonical view before the step.
+/// reducer through the flat canonical view before the step. In a `ProcessGroup` of R
+/// processes (MPI data parallelism) each computes its contiguous share of every global batch
+/// (`batchSize` is the global batch), the shares' gradients are summed with one in-place
+/// all-reduce of the flat view, and every process takes the same step; rank 0 alone writes.
 ///
 /// Randomness is drawn from sub-streams keyed by (seed, epoch, step), never from a running
 /// generator, so a run resumed from an epoch-end checkpoint repeats the uninterrupted one
 /// bit for bit (with the same thread count: oneDNN's reductions are deterministic per
-/// thread count). Dropout masks are drawn per sample position in the batch, so a micro-batch
-/// draws exactly the masks its samples get in the whole batch.
+/// thread count). Dropout masks are drawn per sample position in the global batch, so a
+/// micro-batch, or a process's share, draws exactly the masks its samples get in the whole batch.
 public final class Trainer {
     public let model: Network
     public let optimizer: Adam
@@ -31,6 +34,10 @@ public final class Trainer {
     /// Called with each step's summed gradients in the canonical flat view, before the L2
     /// terms and the update (for data parallelism: all-reduce them there). Nil: no copy.
     public var gradientReducer: ((FlatParameterView) -> Void)?
+    /// The processes training this model together (default: this one alone).
+    public var group: ProcessGroup = SingleProcess()
+    /// Seconds spent in optimiser steps and, of those, in the group's all-reduce (since creation).
+    public private(set) var secondsInSteps = 0.0, secondsInAllReduce = 0.0
     /// Per-epoch losses so far.
     public private(set) var history: [EpochLoss] = []
     /// Best validation loss seen, and the file it was saved to (when `bestCheckpoint` is set).
@@ -52,80 +59,115 @@ public final class Trainer {
     /// Trains until `epochs` epochs are complete in total (so after a resume, the remainder).
     public func fit(train: BatchSource, validation: BatchSource, epochs: Int,
                     onEpoch: ((Int, EpochLoss) throws -> Void)? = nil) throws {
+        if group.size > 1 && epoch < epochs { broadcastParameters() }
         while epoch < epochs {
             let e = epoch
             var order = Array(0..<train.count)
             var rng = SplitMix64.derive(seed, UInt64(e), 1)
             order.shuffle(using: &rng)
+            // Every process shuffles alike and reads only its share of each global batch.
+            let globalBatches = stride(from: 0, to: order.count, by: batchSize).map { $0..<min(order.count, $0 + batchSize) }
+            let shares = globalBatches.map { b in
+                let s = group.share(of: b.count)
+                return (b.lowerBound + s.lowerBound)..<(b.lowerBound + s.upperBound)
+            }
             var total = 0.0
-            var step = 0
-            let stream = BatchStream(train, order: order, batchSize: batchSize, targets: true)
-            while let batch = try stream.next() {
-                total += optimiserStep(batch, epoch: e, step: step) * Double(batch.count)
-                step += 1
+            let stream = BatchStream(train, order: order, batches: shares, targets: true)
+            for (step, b) in globalBatches.enumerated() {
+                guard let batch = try stream.next() else { break }
+                total += optimiserStep(batch, globalCount: b.count, offset: group.share(of: b.count).lowerBound, epoch: e, step: step)
             }
             let val = try evaluate(validation)
-            let record = EpochLoss(train: total / Double(train.count), validation: val)
+            let record = EpochLoss(train: group.sum(total) / Double(train.count), validation: val)
             history.append(record)
             if val < bestValidation {
                 bestValidation = val
-                if let url = bestCheckpoint { try Checkpoint.save(model, to: url, extraMetadata: ["epoch": "\(epoch)"]) }
+                if let url = bestCheckpoint, group.isRoot { try Checkpoint.save(model, to: url, extraMetadata: ["epoch": "\(epoch)"]) }
             }
             try onEpoch?(e, record)
         }
     }
 
-    /// One optimiser step on the given samples of `data` (read now, not ahead); returns the
-    /// batch loss (MSE + L2). Dropout is seeded as step 0 of epoch 0.
+    /// One optimiser step on the given samples of `data` (read now, not ahead; in a group,
+    /// this process's share of them); returns the batch loss (MSE + L2). Dropout is seeded as
+    /// step 0 of epoch 0.
     @discardableResult
     public func trainStep(_ data: BatchSource, _ indices: [Int]) throws -> Double {
-        let stream = BatchStream(data, order: indices, batchSize: indices.count, targets: true)
-        return optimiserStep(try stream.next()!, epoch: 0, step: 0)
+        if group.size > 1 && epoch == 0 { broadcastParameters() }
+        let share = group.share(of: indices.count)
+        let stream = BatchStream(data, order: indices, batches: [share], targets: true)
+        let lossShare = optimiserStep(try stream.next()!, globalCount: indices.count, offset: share.lowerBound, epoch: 0, step: 0)
+        return group.sum(lossShare) / Double(indices.count)
     }
 
-    /// Forward and backward in micro-batches, summed gradients, optional reduction, L2, Adam.
-    private func optimiserStep(_ batch: StagedBatch, epoch: Int, step: Int) -> Double {
+    /// Forward and backward of this process's `batch` — samples `offset ..< offset + count` of
+    /// a global batch of `globalCount` — in micro-batches, summed gradients, the group's
+    /// all-reduce and any reducer, L2, Adam. Returns this share's part of the batch's summed
+    /// per-sample loss, Σ (MSE + L2) over its samples (summed over the group and divided by
+    /// `globalCount`: the batch loss).
+    private func optimiserStep(_ batch: StagedBatch, globalCount n: Int, offset: Int, epoch: Int, step: Int) -> Double {
+        let t0 = DispatchTime.now().uptimeNanoseconds
         model.context.activate()
-        let n = batch.count, width = model.outputShape.reduce(1, *)
-        let micro = min(microBatch ?? n, n)
+        let local = batch.count, width = model.outputShape.reduce(1, *)
+        let micro = max(1, min(microBatch ?? local, local))
         accumulator.zero()
         var squares = 0.0
         var start = 0
-        while start < n {
-            let m = min(micro, n - start)
-            reseedDropout(epoch: epoch, step: step, sampleOffset: start)
+        while start < local {
+            let m = min(micro, local - start)
+            reseedDropout(epoch: epoch, step: step, sampleOffset: offset + start)
             let xs = inputs(batch, from: start, count: m)
             let y = model.forward(xs, training: true)
             let t = batch.targets + start * width
             squares += mse.sumOfSquaredErrors(y, t)
             accumulator.beginPass()
-            // Each pass's gradient is scaled by the whole batch, so the sum is the batch's.
+            // Each pass's gradient is scaled by the whole global batch, so the sum over passes
+            // and processes is the batch's.
             model.backward(mse.gradient(y, t, normaliser: n * width))
             start += m
         }
         accumulator.finish()
-        if let reduce = gradientReducer {
+        if group.size > 1 || gradientReducer != nil {
             flatGradients.gatherGradients()
-            reduce(flatGradients)
+            if group.size > 1 {
+                // One fused, in-place all-reduce of every gradient in the canonical layout.
+                let r0 = DispatchTime.now().uptimeNanoseconds
+                group.sum(flatGradients.floats.baseAddress!, count: flatGradients.count)
+                secondsInAllReduce += Double(DispatchTime.now().uptimeNanoseconds - r0) * 1e-9
+            }
+            gradientReducer?(flatGradients)
             flatGradients.scatterGradients()
         }
         let params = model.parameters
         let reg = Regularizer.loss(params)
         Regularizer.addGradients(params)
         optimizer.step(params, threads: model.context.threads)
-        return squares / Double(n * width) + reg
+        secondsInSteps += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
+        return squares / Double(width) + reg * Double(local)
     }
 
-    /// Mean loss (MSE + L2) over a source in inference mode.
+    /// Rank 0's weights to every process, so all start from one model (all initialise with
+    /// one seed, or read one state file, but a broadcast makes it certain).
+    private func broadcastParameters() {
+        let flat = FlatParameterView(model.parameters, context: model.context)
+        flat.gatherValues()
+        group.broadcast(flat.floats.baseAddress!, count: flat.count, from: 0)
+        flat.scatterValues()
+    }
+
+    /// Mean loss (MSE + L2) over a source in inference mode (in a group, each process
+    /// evaluates its contiguous share and the sums are added).
     public func evaluate(_ data: BatchSource) throws -> Double {
         model.context.activate()
         var squares = 0.0
         let width = model.outputShape.reduce(1, *)
-        let stream = BatchStream(data, order: Array(0..<data.count), batchSize: batchSize, targets: true)
+        let share = group.share(of: data.count)
+        let batches = stride(from: share.lowerBound, to: share.upperBound, by: batchSize).map { $0..<min(share.upperBound, $0 + batchSize) }
+        let stream = BatchStream(data, order: Array(0..<data.count), batches: batches, targets: true)
         while let b = try stream.next() {
             squares += mse.sumOfSquaredErrors(model.forward(inputs(b, from: 0, count: b.count), training: false), b.targets)
         }
-        return squares / Double(data.count * width) + Regularizer.loss(model.parameters)
+        return group.sum(squares) / Double(data.count * width) + Regularizer.loss(model.parameters)
     }
 
     /// Model outputs for every sample, in order (inference mode).

@@ -3,14 +3,15 @@ import Foundation
 import GalAM
 import Imaging
 import MockSurvey
+import NeuralNet
 import Spectra
 import StellarPops
 import SurveyIO
 
 /// `--threads` and `--quiet`, for every subcommand that works through many galaxies.
 struct RunOptions: ParsableArguments {
-    @Option(help: "Worker threads (default: all cores).")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Worker threads (default: all cores; under mpirun or srun, the cores shared among the processes on each machine).")
+    var threads = max(1, ProcessInfo.processInfo.activeProcessorCount / processesOnThisMachine())
 
     @Flag(help: "No progress line.")
     var quiet = false

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GalAM
 import NeuralNet
+import SurveyIO
 
 /// `galam train`: the paper's staged training on a prepared dataset.
 struct TrainCommand: ParsableCommand {
@@ -17,12 +18,21 @@ struct TrainCommand: ParsableCommand {
         min–max scaled per column; best-validation checkpoints. Writes model.json, \
         predictions.csv (every galaxy, every model), training.json and the stage folders.
 
+        Data-parallel over MPI when started by mpirun or srun: --batch-size is the global \
+        batch, each process computes its contiguous share of every batch, the gradients are \
+        summed with one all-reduce, every process takes the same step and rank 0 alone \
+        writes; the result equals a single process's to float rounding, and a run stopped at \
+        any number of processes resumes at any other. --stop-after N trains N epochs in this \
+        run, saves the state and exits with status 75 (for jobs with a wall-time limit).
+
         Examples:
           galam train --data data/ --out model/
           galam train --data data/ --out model/ --epochs 20 --lr-grid 1e-3,1e-4,1e-5
           galam train --data data/ --out model/ --fusion frozen
           galam train --preset paper --data data64/ --out model64/ --epochs 40
           galam train --data data128/ --out model128/ --micro-batch 8 --threads 2
+          mpirun -np 2 galam train --data data64/ --out model64/ --threads 1
+          srun --ntasks 8 --cpus-per-task 16 galam train --data data/ --out model/ --batch-size 256 --lr 8e-4
         """)
 
     @Option(help: "Dataset folder from `galam prepare`.") var data: String
@@ -39,6 +49,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
     @Option(name: .customLong("micro-batch"), help: "Samples per forward/backward pass, when fewer than the batch: gradients of the passes are summed, so the update is the batch's (to float rounding) with less activation memory.")
     var microBatch: Int?
+    @Option(name: .customLong("stop-after"), help: "Train at most this many epochs in this run (over all stages), then save the resumable state and exit with status 75; the same command continues.")
+    var stopAfter: Int?
     @Flag(name: .customLong("keep-state"), help: "Keep finished stages' resumable optimiser state (3× the weights; by default only best weights and history stay).")
     var keepState = false
     @OptionGroup var common: RunOptions
@@ -49,6 +61,7 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
         if let m = microBatch, m < 1 || m > batchSize { throw ValidationError("--micro-batch must be between 1 and --batch-size (\(batchSize))") }
+        if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be ≥ 1") }
     }
 
     func run() throws {
@@ -61,12 +74,28 @@ struct TrainCommand: ParsableCommand {
         if let lr { for k in c.learningRates.keys { c.learningRates[k] = lr } }
         c.learningRateGrid = lrGrid?.values
         c.fusions = fusion.values
+        let group = try launchedProcessGroup()
         var p = PaperPipeline(data: try LabeledDataset(directory: data), modelDirectory: out, config: c)
         p.showProgress = !common.quiet
         p.keepState = keepState
         p.threads = common.threads
+        p.group = group
+        p.stopAfterEpochs = stopAfter
+        if group.size > 1 && group.isRoot && !common.quiet {
+            printError("train: \(group.size) processes, \(common.threads) threads each; global batch \(batchSize) (\(batchSize / group.size)–\((batchSize + group.size - 1) / group.size) per process)")
+        }
         let start = Date()
-        let r = try p.run()
-        print(String(format: "train: %d stages in %.0f s → %@ (predictions: %@)", r.histories.count, Date().timeIntervalSince(start), out, r.predictionsPath))
+        do {
+            let r = try p.run()
+            guard group.isRoot else { return }
+            print(String(format: "train: %d stages in %.0f s → %@ (predictions: %@)", r.histories.count, Date().timeIntervalSince(start), out, r.predictionsPath))
+        } catch let stop as StageRunner.Stopped {
+            if group.isRoot { print("train: \(stop)") }
+            throw ExitCode(75)
+        } catch {
+            // One failed process must not leave the others waiting in a collective call.
+            if group.size > 1 { group.abort(message: "train: rank \(group.rank): \(error)") }
+            throw error
+        }
     }
 }
