@@ -106,7 +106,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "GalAM", "MockSurvey", "SurveyIO", "TestSupport"]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
         .testTarget(name: "WorkflowsTests", dependencies: ["Workflows", "Imaging", "MockSurvey", "Randomness", "SurveyIO", "TestSupport"]),
-        .testTarget(name: "GalamCLITests", dependencies: ["GalAM", "SurveyIO", "TestSupport"]),
+        .testTarget(name: "GalamCLITests", dependencies: ["GalAM", "NeuralNet", "SurveyIO", "TestSupport"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -21,6 +21,19 @@ done
 if command -v python3 >/dev/null && python3 -m pip --version >/dev/null 2>&1; then
   kept=(); for p in "${missing[@]}"; do [[ "$p" == python3* ]] || kept+=("$p"); done; missing=("${kept[@]}")
 fi
+# Open MPI is optional (multi-process training, `mpirun -np R galam train`): installed when we
+# can, otherwise the build is single-process only. GALAM_NO_MPI=1 leaves it out.
+optional=()
+if [[ "${GALAM_NO_MPI:-}" != 1 ]]; then
+  for p in openmpi-bin libopenmpi-dev; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || optional+=("$p")
+  done
+fi
+if ((${#optional[@]})) && [[ $(id -u) -eq 0 ]]; then
+  missing+=("${optional[@]}")
+elif ((${#optional[@]})); then
+  log "Open MPI not installed: building for single-process training (sudo apt-get install -y ${optional[*]} for mpirun)"
+fi
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]]; then
     log "installing ${missing[*]}"

@@ -25,6 +25,10 @@ public struct DatasetBuilder {
     public var seed: UInt64 = 42
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var showProgress = true
+    /// The shard of the catalog this run takes (`--shard i/N`): its rows i, i + N, …, written
+    /// to `OUT/shard-i-of-N/`; `galam merge OUT` joins the shards into what one run writes,
+    /// assigning the 8:1:1 split then (it depends on every kept galaxy).
+    public var shard = Shard.all
 
     public static let knownAgeColumns = ["log_age", "log_age_yr", "log_age_lw", "logage"]
     public static let knownMetallicityColumns = ["mh", "metallicity_mh", "mh_lw", "metallicity"]
@@ -94,7 +98,8 @@ public struct DatasetBuilder {
     public func run() throws -> Summary {
         let contract = PreprocessingContract(spectra: spectra, images: images)
         try contract.validate()
-        var catalog = try Catalog(contentsOf: catalogPath)
+        var catalog = shard.select(try Catalog(contentsOf: catalogPath))
+        let outputDirectory = shard.outputDirectory(for: self.outputDirectory)
         let specs = try catalog.column(specColumn), imgs = try catalog.column(imageColumn)
         let labels = try readLabels()
         var truth: [String: (Double, Double)] = [:]
@@ -144,7 +149,7 @@ public struct DatasetBuilder {
         inputFiles += imgs.map { imagesDirectory + "/" + $0 }
         inputFiles += [labelsPath] + (truthPath.map { [$0] } ?? [])
         try StageManifest(
-            stage: "prepare",
+            stage: "prepare", shard: shard,
             parameters: Parameters(catalog: catalogPath, labels: labelsPath, truth: truthPath, spectra_directory: spectraDirectory,
                                    images_directory: imagesDirectory, age_column: ageColumn, mh_column: metallicityColumn, seed: seed),
             details: Details(preprocessing: contract), counts: manifestCounts,

@@ -16,6 +16,10 @@ public struct PredictJob {
     public var batchSize = 256
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var showProgress = true
+    /// The shard of the inputs this run takes (`--shard i/N`): rows i, i + N, … of the catalog
+    /// (or of the sorted JPEG listing), written to `predictions.shard-i-of-N.csv` (or `.fits`);
+    /// `galam merge predictions.csv` joins them.
+    public var shard = Shard.all
 
     public init(modelDirectory: String, imagesDirectory: String, catalogPath: String?, spectraDirectory: String?, outputPath: String) {
         self.modelDirectory = modelDirectory
@@ -59,13 +63,13 @@ public struct PredictJob {
             warn("predict: no intervals or OOD scores: \(e)")
         }
         let stages = predictor.preprocessing
-        let catalog = try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: ColumnName.imageFile.rawValue,
-                                                kind: "images", include: Catalog.isJPEGFile)
+        let catalog = shard.select(try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: ColumnName.imageFile.rawValue,
+                                                             kind: "images", include: Catalog.isJPEGFile))
         let names = try catalog.column(.imageFile)
         let specs = spectraDirectory != nil ? try catalog.column(.specFile) : nil
         // A catalog's S/N (SDSS's snr_r) narrows the intervals of galaxies predicted from images alone.
         let catalogSNR = catalog.has(.snrR) ? try catalog.doubles(.snrR) : nil
-        let out = try PredictionWriter(path: outputPath, columns: Self.columns)
+        let out = try PredictionWriter(path: shard.outputFile(for: outputPath), columns: Self.columns)
         if let calibration = calibrated?.0 {
             out.keywords = calibrationKeywords(calibration)
             out.manifest = ["interval_method": calibration.intervalMethod, "ood_method": calibration.oodMethod,
@@ -75,6 +79,7 @@ public struct PredictJob {
         } else {
             out.manifest = ["interval_method": "none: the model could not be calibrated (too few validation galaxies)"]
         }
+        if !shard.isWhole { out.manifest["shard"] = shard.description }
         var predicted = 0
         let size = predictor.info.imageSize, channels = predictor.info.channels
         let job = CatalogJob(name: "predict", inputs: "images", threads: threads, showProgress: showProgress, batchSize: batchSize)

@@ -20,6 +20,9 @@ public struct PrepareImagesJob {
     /// Images processed per parallel batch; accepted images are written out batch by batch so
     /// memory stays bounded on large catalogs.
     public var batchSize = 1024
+    /// The shard of the catalog this run takes (`--shard i/N`): its rows i, i + N, …, written
+    /// to `OUT/shard-i-of-N/`; `galam merge OUT` joins the shards into what one run writes.
+    public var shard = Shard.all
 
     public init(catalogPath: String?, imagesDirectory: String, outputDirectory: String) {
         self.catalogPath = catalogPath
@@ -51,8 +54,9 @@ public struct PrepareImagesJob {
     /// read; problems with single images are recorded per galaxy and printed to standard error.
     public func run() throws -> Summary {
         try stage.validate()
-        var catalog = try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: imageColumn, kind: "images",
-                                                include: Catalog.isJPEGFile)
+        var catalog = shard.select(try Catalog.readOrListing(catalogPath, directory: imagesDirectory, column: imageColumn, kind: "images",
+                                                             include: Catalog.isJPEGFile))
+        let outputDirectory = shard.outputDirectory(for: self.outputDirectory)
         let names = try catalog.column(imageColumn)
         let paths = names.map { imagesDirectory + "/" + $0 }
         let size = stage.size, channels = stage.bands.channels.count
@@ -80,7 +84,7 @@ public struct PrepareImagesJob {
         var counts = StageManifest<Parameters, Details>.counts(fates)
         counts["premasked"] = premaskedCount
         try StageManifest(
-            stage: "prepare-images",
+            stage: "prepare-images", shard: shard,
             parameters: Parameters(stage: stage, image_column: imageColumn, catalog: catalogPath, images_directory: imagesDirectory),
             details: Details(channels: stage.bands.channelBands), counts: counts,
             outputs: ["images.npy": "uint8 [\(accepted), \(size), \(size), \(channels)] (channels \(stage.bands.channelBands.joined(separator: ", "))), rows in catalog order of accepted galaxies",

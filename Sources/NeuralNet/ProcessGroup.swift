@@ -65,12 +65,13 @@ public struct ProcessGroupError: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// Whether this build can join an MPI job (Open MPI was found when it was compiled).
-public var mpiBuiltIn: Bool {
+/// The MPI library this build runs on ("Open MPI v4.1.4, package: …"), or nil when it was
+/// built without MPI (Open MPI was not found when it was compiled).
+public func mpiLibraryVersion() -> String? {
     #if GALAM_MPI
-    return true
+    return MPIProcessGroup.libraryVersion
     #else
-    return false
+    return nil
     #endif
 }
 

@@ -13,6 +13,9 @@ public struct PrepareSpectraJob {
     public var stage = SpectraStage()
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var showProgress = true
+    /// The shard of the catalog this run takes (`--shard i/N`): its rows i, i + N, …, written
+    /// to `OUT/shard-i-of-N/`; `galam merge OUT` joins the shards into what one run writes.
+    public var shard = Shard.all
 
     public init(catalogPath: String?, spectraDirectory: String, outputDirectory: String) {
         self.catalogPath = catalogPath
@@ -45,8 +48,9 @@ public struct PrepareSpectraJob {
     /// standard error.
     public func run() throws -> Summary {
         try stage.validate()
-        var catalog = try Catalog.readOrListing(catalogPath, directory: spectraDirectory, column: specColumn, kind: "spectra",
-                                                include: Catalog.isSpectrumFile)
+        var catalog = shard.select(try Catalog.readOrListing(catalogPath, directory: spectraDirectory, column: specColumn, kind: "spectra",
+                                                             include: Catalog.isSpectrumFile))
+        let outputDirectory = shard.outputDirectory(for: self.outputDirectory)
         let names = try catalog.column(specColumn)
         let paths = names.map { spectraDirectory + "/" + $0 }
         let gridCount = stage.preprocessing.grid.count
@@ -70,7 +74,7 @@ public struct PrepareSpectraJob {
 
         let accepted = fates.acceptedCount
         try StageManifest(
-            stage: "prepare-spectra",
+            stage: "prepare-spectra", shard: shard,
             parameters: Parameters(cuts: stage.cuts, preprocessing: stage.preprocessing, spec_column: specColumn,
                                    catalog: catalogPath, spectra_directory: spectraDirectory),
             details: Details(wavelength_grid_angstrom: stage.preprocessing.grid),

@@ -44,7 +44,12 @@ public struct FitLabelsJob {
         self.outputPath = outputPath
     }
 
-    public var fitsPath: String { (outputPath as NSString).deletingPathExtension + ".fits" }
+    public var fitsPath: String { (shardOutputPath as NSString).deletingPathExtension + ".fits" }
+    /// The CSV this run writes: `outputPath`, or with `--shard` its shard's name (`labels.shard-0-of-4.csv`).
+    public var shardOutputPath: String { shard.outputFile(for: outputPath) }
+    /// The shard of the catalog this run takes (`--shard i/N`): its rows i, i + N, …, written
+    /// to `labels.shard-i-of-N.csv` and `.fits`; `galam merge labels.csv` joins them.
+    public var shard = Shard.all
 
     /// SDSS's ln λ step (Δlog₁₀λ = 10⁻⁴): 69.03 km/s per pixel.
     public static let sdssLnStep = log(10.0) * 1e-4
@@ -85,8 +90,8 @@ public struct FitLabelsJob {
     /// (missing folder, unreadable catalog, no templates) — single galaxies fail with a reason.
     @discardableResult
     public func run() throws -> [FitLabelsRow] {
-        let catalog = try Catalog.readOrListing(catalogPath, directory: spectraDirectory, column: specColumn, kind: "spectra",
-                                                include: Catalog.isSpectrumFile)
+        let catalog = shard.select(try Catalog.readOrListing(catalogPath, directory: spectraDirectory, column: specColumn, kind: "spectra",
+                                                             include: Catalog.isSpectrumFile))
         let names = try catalog.column(specColumn)
         // Templates once per velocity scale (all SDSS spectra share one).
         let grid = try SSPGrid.load(.miles, selection: selection, cache: templateCache)
@@ -94,12 +99,13 @@ public struct FitLabelsJob {
         // Parallelism is over galaxies; BLAS calls are small and must not spawn threads of their own.
         openblas_set_num_threads(1)
         MemoryTuning.keepFreedMemory()
-        let opts = options, mcN = monteCarloRealisations, mcMode = monteCarloMode, seed = self.seed, dir = spectraDirectory
+        let opts = options, mcN = monteCarloRealisations, mcMode = monteCarloMode, seed = self.seed, dir = spectraDirectory, shard = self.shard
         var rows: [FitLabelsRow] = []
         let job = CatalogJob(name: "fit-labels", inputs: "spectra", threads: threads, showProgress: showProgress)
         _ = try job.run(count: names.count, source: catalog.path, label: { names[$0] }, process: { i in
-            // Seed per galaxy, so the result does not depend on the thread that fits it.
-            let rowSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(i)
+            // Seed per galaxy (by its row in the whole catalog), so the result depends neither on
+            // the thread that fits it nor on the shard.
+            let rowSeed = seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(shard.globalRow(i))
             return Self.fitOne(path: dir + "/" + names[i], templates: templates, options: opts, monteCarlo: mcN, seed: rowSeed, mode: mcMode)
         }) { _, batch in rows += batch }
         try writeCSV(catalog: catalog, rows: rows)
@@ -142,7 +148,7 @@ public struct FitLabelsJob {
             c.setColumn(name, vals.map { $0[j].isNaN ? "" : String(format: j == 7 || j == 8 || j == 9 ? "%.0f" : "%.6g", $0[j]) })
         }
         for (name, v) in gasColumns(rows) { c.setColumn(name, v.map { $0.isNaN ? "" : String(format: "%.6g", $0) }) }
-        try c.write(to: outputPath)
+        try c.write(to: shardOutputPath)
     }
 
     func writeFITS(names: [String], rows: [FitLabelsRow]) throws {

@@ -155,10 +155,13 @@ public struct StageManifest<Parameters: Encodable, Details: Encodable>: Encodabl
     public var counts: [String: Int]
     public var outputs: [String: String]
     public var inputs: [String: String]
+    /// The shard this run took ("i/N"; absent for the whole catalog): `galam merge` checks it.
+    public var shard: Shard
 
-    public init(stage: String, parameters: Parameters, details: Details, counts: [String: Int], outputs: [String: String],
+    public init(stage: String, shard: Shard = .all, parameters: Parameters, details: Details, counts: [String: Int], outputs: [String: String],
                 inputs: [String: String]) {
         self.stage = stage
+        self.shard = shard
         self.parameters = parameters
         self.details = details
         self.counts = counts
@@ -172,12 +175,13 @@ public struct StageManifest<Parameters: Encodable, Details: Encodable>: Encodabl
          "file_errors": fates.fileErrors]
     }
 
-    enum CodingKeys: String, CodingKey { case tool, stage, created, parameters, counts, outputs, inputs }
+    enum CodingKeys: String, CodingKey { case tool, stage, shard, created, parameters, counts, outputs, inputs }
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(tool, forKey: .tool)
         try c.encode(stage, forKey: .stage)
+        if !shard.isWhole { try c.encode(shard.description, forKey: .shard) }
         try c.encode(created, forKey: .created)
         try c.encode(parameters, forKey: .parameters)
         try c.encode(counts, forKey: .counts)

@@ -63,5 +63,39 @@ public struct Shard: Equatable, Hashable, Sendable, CustomStringConvertible {
     /// A name for per-shard files: "shard-0-of-4".
     public var fileTag: String { "shard-\(index)-of-\(count)" }
 
+    /// Whether this is the whole table (no shard in any output name).
+    public var isWhole: Bool { count == 1 }
+
+    /// The catalog rows this shard takes (rows index, index + count, …), same columns and path.
+    public func select(_ catalog: Catalog) -> Catalog {
+        Catalog(columns: catalog.columns, rows: rows(of: catalog.count).map { catalog.rows[$0] }, path: catalog.path)
+    }
+
+    /// The row of the whole table that row `local` of this shard is.
+    public func globalRow(_ local: Int) -> Int { index + local * count }
+
+    /// Where a stage that writes a folder `directory` writes this shard: `directory/shard-i-of-N`
+    /// (the folder itself for the whole table). `galam merge directory` joins them.
+    public func outputDirectory(for directory: String) -> String {
+        isWhole ? directory : directory + "/" + fileTag
+    }
+
+    /// Where a stage that writes the file `path` writes this shard: `stem.shard-i-of-N.ext`
+    /// (`labels.csv` → `labels.shard-0-of-4.csv`; the path itself for the whole table).
+    public func outputFile(for path: String) -> String {
+        guard !isWhole else { return path }
+        let ext = (path as NSString).pathExtension
+        let stem = ext.isEmpty ? path : (path as NSString).deletingPathExtension
+        return stem + "." + fileTag + (ext.isEmpty ? "" : "." + ext)
+    }
+
+    /// Parses a tag "shard-i-of-N".
+    public init?(fileTag: String) {
+        let parts = fileTag.split(separator: "-")
+        guard parts.count == 4, parts[0] == "shard", parts[2] == "of", let i = Int(parts[1]), let n = Int(parts[3]),
+              let s = try? Shard(index: i, count: n) else { return nil }
+        self = s
+    }
+
     public var description: String { "\(index)/\(count)" }
 }

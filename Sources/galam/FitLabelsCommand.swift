@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SurveyIO
 import StellarPops
 
 /// `galam fit-labels`: luminosity-weighted age and [M/H] by full-spectrum fitting.
@@ -81,6 +82,7 @@ struct FitLabelsCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     @OptionGroup var common: RunOptions
+    @OptionGroup var sharding: ShardOption
 
     /// The SSP sets `--templates` offers.
     enum TemplateChoice: String, CaseIterable, ExpressibleByArgument {
@@ -108,11 +110,12 @@ struct FitLabelsCommand: ParsableCommand {
         job.monteCarloMode = mcMode
         job.seed = seed
         job.threads = common.threads
+        job.shard = try sharding.resolve()
         job.showProgress = !common.quiet
         let t0 = Date()
         let rows = try job.run()
         let ok = rows.filter { $0.status != "failed" }.count
         print("fit-labels: \(ok) of \(rows.count) spectra fitted in \(String(format: "%.2f", Date().timeIntervalSince(t0))) s")
-        print("wrote \(out) and \(job.fitsPath)")
+        print("wrote \(job.shardOutputPath) and \(job.fitsPath)")
     }
 }

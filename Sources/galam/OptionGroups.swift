@@ -21,6 +21,19 @@ struct RunOptions: ParsableArguments {
     }
 }
 
+/// `--shard i/N` for the per-galaxy stages (a Slurm job array, GNU parallel): rows i, i + N, …
+/// of the catalog, written under a name with the shard in it; `galam merge` joins the shards.
+struct ShardOption: ParsableArguments {
+    @Option(help: "Take rows i, i+N, … of the catalog (0 ≤ i < N) and write this shard's output (OUT/shard-i-of-N/, or NAME.shard-i-of-N.EXT); default from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT. Join with `galam merge`.")
+    var shard: String?
+
+    func validate() throws {
+        do { _ = try resolve() } catch let e as SurveyIOError { throw ValidationError(e.reason) }
+    }
+
+    func resolve() throws -> Shard { try Shard.resolve(shard) }
+}
+
 /// Library validation errors, shown as argument errors (usage and exit status 64).
 func validated(_ check: () throws -> Void) throws {
     do { try check() } catch let e as InvalidSetting { throw ValidationError(e.description) }

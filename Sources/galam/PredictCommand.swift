@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SurveyIO
 import GalAM
 import NeuralNet
 
@@ -36,6 +37,7 @@ struct PredictCommand: ParsableCommand {
     @Option(help: "Output CSV or .fits file.") var out: String
     @Option(name: .customLong("batch-size"), help: "Galaxies per batch.") var batchSize = 256
     @OptionGroup var common: RunOptions
+    @OptionGroup var sharding: ShardOption
 
     func validate() throws {
         if spectra != nil && catalog == nil { throw ValidationError("--spectra needs --catalog (to pair images with spectra)") }
@@ -46,6 +48,7 @@ struct PredictCommand: ParsableCommand {
         var job = PredictJob(modelDirectory: model, imagesDirectory: images, catalogPath: catalog, spectraDirectory: spectra, outputPath: out)
         job.batchSize = batchSize
         job.threads = common.threads
+        job.shard = try sharding.resolve()
         job.showProgress = !common.quiet
         let s = try job.run()
         print(String(format: "predict: %d of %d galaxies predicted in %.1f s (%.1f images/s, pre-processing included) → %@",

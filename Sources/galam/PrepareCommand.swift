@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SurveyIO
 import GalAM
 import Imaging
 
@@ -44,6 +45,7 @@ struct PrepareCommand: ParsableCommand {
     @OptionGroup(title: "Spectra stage") var spectraStage: SpectraStageOptions
     @OptionGroup(title: "Image stage") var imageStage: ImageStageOptions
     @OptionGroup var common: RunOptions
+    @OptionGroup var sharding: ShardOption
 
     func validate() throws {
         try validated { try PreprocessingContract(spectra: spectraStage.stage, images: imageStage.stage).validate() }
@@ -58,9 +60,10 @@ struct PrepareCommand: ParsableCommand {
         job.images = imageStage.stage
         job.seed = seed
         job.threads = common.threads
+        job.shard = try sharding.resolve()
         job.showProgress = !common.quiet
         let s = try job.run()
-        print("prepare: \(s.accepted) of \(s.total) galaxies kept (train \(s.counts[.train] ?? 0), validation \(s.counts[.validation] ?? 0), test \(s.counts[.test] ?? 0)) in \(String(format: "%.1f", s.seconds)) s → \(out)")
+        print("prepare: \(s.accepted) of \(s.total) galaxies kept (train \(s.counts[.train] ?? 0), validation \(s.counts[.validation] ?? 0), test \(s.counts[.test] ?? 0)) in \(String(format: "%.1f", s.seconds)) s → \(job.shard.outputDirectory(for: out))" + (job.shard.isWhole ? "" : " (shard \(job.shard); the split is assigned by `galam merge \(out)`)"))
         printRejections(s.rejections)
     }
 }

@@ -68,6 +68,7 @@ struct PrepareImagesCommand: ParsableCommand {
 
     @OptionGroup(title: "Image stage") var stage: ImageStageOptions
     @OptionGroup var common: RunOptions
+    @OptionGroup var sharding: ShardOption
 
     func run() throws {
         var job = PrepareImagesJob(catalogPath: catalog, imagesDirectory: images, outputDirectory: out)
@@ -75,11 +76,12 @@ struct PrepareImagesCommand: ParsableCommand {
         job.stage = stage.stage
         job.debugDirectory = debugDir
         job.threads = common.threads
+        job.shard = try sharding.resolve()
         job.showProgress = !common.quiet
         let s = try job.run()
         print("prepare-images: \(s.accepted) of \(s.total) images accepted (\(s.fileErrors) unreadable) in \(String(format: "%.2f", s.seconds)) s")
         printRejections(s.rejections)
         if s.premasked > 0 { print("  \(s.premasked) already masked (only cropped and resized; --premasked remask to re-mask)") }
-        print("wrote \(out)/images.npy, catalog.csv, manifest.json")
+        print("wrote \(job.shard.outputDirectory(for: out))/images.npy, catalog.csv, manifest.json")
     }
 }

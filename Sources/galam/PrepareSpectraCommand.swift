@@ -46,16 +46,18 @@ struct PrepareSpectraCommand: ParsableCommand {
 
     @OptionGroup(title: "Spectra stage") var stage: SpectraStageOptions
     @OptionGroup var common: RunOptions
+    @OptionGroup var sharding: ShardOption
 
     func run() throws {
         var job = PrepareSpectraJob(catalogPath: catalog, spectraDirectory: spectra, outputDirectory: out)
         job.specColumn = specColumn
         job.stage = stage.stage
         job.threads = common.threads
+        job.shard = try sharding.resolve()
         job.showProgress = !common.quiet
         let s = try job.run()
         print("prepare-spectra: \(s.accepted) of \(s.total) spectra accepted (\(s.fileErrors) unreadable) in \(String(format: "%.2f", s.seconds)) s")
         printRejections(s.rejections)
-        print("wrote \(out)/spectra.npy, catalog.csv, manifest.json")
+        print("wrote \(job.shard.outputDirectory(for: out))/spectra.npy, catalog.csv, manifest.json")
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CDNNL
 import COpenBLAS
+import NeuralNet
 import SurveyIO
 
 /// `galam version`: the tool's version and the versions of the C libraries it runs on,
@@ -25,6 +26,8 @@ enum LibraryVersions {
             out.append(("oneDNN", "\(v.pointee.major).\(v.pointee.minor).\(v.pointee.patch)"))
         }
         if let c = openblas_get_config() { out.append(("OpenBLAS", String(cString: c))) }
+        out.append(("MPI", mpiLibraryVersion().map { $0.components(separatedBy: ",").first ?? $0 }
+            ?? "none (built without Open MPI: single-process training only)"))
         return out
     }
 }

@@ -21,13 +21,14 @@ struct Galam: ParsableCommand {
           galam evaluate --model model           # metrics, figures, report.html
           galam predict --model model --images cutouts/ --out predictions.csv
 
-        Single stages: prepare-spectra, prepare-images. Everything at once on a small \
+        Single stages: prepare-spectra, prepare-images; per-galaxy stages take --shard i/N \
+        (Slurm arrays) and galam merge joins the shards. Everything at once on a small \
         simulated survey: galam demo. Benchmarks: galam bench nn|images|fit.
         """,
         version: GalAMVersion.string,
         // In the order of the data's journey, then the tools.
         subcommands: [TemplatesCommand.self, FetchSDSSCommand.self, SimulateCommand.self, FitLabelsCommand.self, PrepareSpectraCommand.self,
-                      PrepareImagesCommand.self, PrepareCommand.self, TrainCommand.self, CalibrateCommand.self, EvaluateCommand.self, PredictCommand.self,
+                      PrepareImagesCommand.self, PrepareCommand.self, MergeCommand.self, TrainCommand.self, CalibrateCommand.self, EvaluateCommand.self, PredictCommand.self,
                       DemoCommand.self, BenchCommand.self, MontageCommand.self, PlotSpectraCommand.self, CorruptCutoutsCommand.self, VersionCommand.self])
 }
 
