@@ -41,7 +41,10 @@ public struct StageRunner {
     public struct Stopped: Error, CustomStringConvertible {
         public var stage: String
         public var epoch: Int
-        public var description: String { "stopped with \(epoch) epochs of \(stage) done (the epoch limit of this run); run the same command again to continue" }
+        public var description: String {
+            (epoch == 0 ? "stopped before \(stage)" : "stopped after epoch \(epoch) of \(stage)")
+                + " (the epoch limit of this run, state saved); run the same command again to continue"
+        }
     }
 
     /// A count of epochs shared by every stage of one run.
