@@ -90,6 +90,44 @@ public enum NetworkBenchmark {
                        peakMiB: MemoryStats.peakBytes >> 20, adamMillisecondsPerStep: adamMs)
     }
 
+    /// Data-parallel training figures: samples/s of the global batch, and the all-reduce's time.
+    public struct ParallelFigures: Sendable {
+        public var network: String
+        public var ranks: Int
+        public var threads: Int
+        public var samplesPerSecond: Rate
+        public var stepMilliseconds: Double
+        public var allReduceMilliseconds: Double
+        /// Bytes of one gradient all-reduce (float32, every parameter).
+        public var gradientBytes: Int
+    }
+
+    /// Times `steps` training steps at global batch 32 in `group` (each process its share,
+    /// one all-reduce of the flat gradients a step), as `mpirun -np R galam bench nn --train-only`.
+    public static func runTraining(_ net: Network, name: String, steps: Int, warmup: Int, group: ProcessGroup) throws -> ParallelFigures {
+        let outCount = net.outputShape.reduce(1, *)
+        var rng = SplitMix64(seed: 2)
+        let train = Dataset(inputs: net.inputShapes.map { s in (0..<(32 * s.reduce(1, *))).map { _ in rng.nextFloat() } },
+                            targets: (0..<(32 * outCount)).map { _ in rng.nextFloat() }, count: 32)
+        let trainer = Trainer(model: net, optimizer: Adam(learningRate: 1e-4), seed: 3, batchSize: 32)
+        trainer.group = group
+        let idx = Array(0..<32)
+        for _ in 0..<warmup { try trainer.trainStep(train, idx) }
+        group.barrier()
+        let r0 = trainer.secondsInAllReduce
+        var times: [Double] = []
+        for _ in 0..<steps { times.append(try time { try trainer.trainStep(train, idx) }) }
+        // The slowest rank sets the pace: every rank waits for it in the all-reduce.
+        var worst = [median(times)]
+        worst.withUnsafeMutableBufferPointer { b in group.sum(b.baseAddress!, count: 1) }
+        let stepSeconds = worst[0] / Double(group.size)
+        let reduce = (trainer.secondsInAllReduce - r0) / Double(steps)
+        return ParallelFigures(network: name, ranks: group.size, threads: net.context.threads,
+                               samplesPerSecond: Rate(median: 32 / stepSeconds, best: 32 / times.min()!),
+                               stepMilliseconds: 1000 * stepSeconds, allReduceMilliseconds: 1000 * reduce,
+                               gradientBytes: 4 * net.parameterCount)
+    }
+
     static func median(_ xs: [Double]) -> Double {
         let s = xs.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2

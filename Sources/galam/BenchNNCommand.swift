@@ -12,8 +12,13 @@ struct BenchNNCommand: ParsableCommand {
         abstract: "Benchmark the neural-network engine on the paper's four networks.",
         discussion: """
         Networks: m1, m2-128, m2-64, m3-128, m3-64, m4 (the regressor alone on fused 1024-d \
-        vectors, as the authors train it), m4-e2e (attention, LayerNorm and regressor trained). Example (a few minutes on 2 cores):
+        vectors, as the authors train it), m4-e2e (attention, LayerNorm and regressor trained). \
+        --train-only times data-parallel training at global batch 32 (under mpirun or srun, \
+        each process its share and one all-reduce of the gradients a step) and prints the \
+        all-reduce's time. Examples (a few minutes on 2 cores):
           galam bench nn --steps 5 --networks m1,m2-64,m4,m4-e2e
+          galam bench nn --train-only --networks m1,m3-64 --threads 2
+          mpirun -np 2 galam bench nn --train-only --networks m1,m3-64 --threads 1
         """)
 
     @Option(help: "Comma-separated networks to run.")
@@ -27,7 +32,9 @@ struct BenchNNCommand: ParsableCommand {
     @Option(help: "Convolution algorithm: direct (as TensorFlow) or auto (oneDNN may use Winograd).")
     var convAlgorithm = ConvAlgorithm.direct
     @Option(help: "Threads for oneDNN and the engine.")
-    var threads = ProcessInfo.processInfo.activeProcessorCount
+    var threads = max(1, ProcessInfo.processInfo.activeProcessorCount / processesOnThisMachine())
+    @Flag(name: .customLong("train-only"), help: "Only training, in the launcher's process group: samples/s of the global batch and the all-reduce's share.")
+    var trainOnly = false
 
     func validate() throws {
         guard threads >= 1 else { throw ValidationError("--threads must be ≥ 1") }
@@ -37,6 +44,7 @@ struct BenchNNCommand: ParsableCommand {
 
     func run() throws {
         let context = ComputeContext(threads: threads, convolutionAlgorithm: convAlgorithm)
+        if trainOnly { return try runParallel(context) }
         print("threads \(context.threads), convolutions \(convAlgorithm.rawValue); \(steps) training steps at batch 32, \(inferSteps) inference batches")
         print("peak MiB: engine buffers (weights, Adam moments, activations, gradients at batch 32 and 256)")
         print("| network | params | fwd MFLOP/sample | train samples/s median / best step (TF, ratios) | infer b32 samples/s (same) | infer b256 samples/s (same) | train GFLOP/s (median) | peak MiB | Adam ms/step |")
@@ -57,6 +65,25 @@ struct BenchNNCommand: ParsableCommand {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) {
             print("process peak resident memory (all networks): \(line.dropFirst(6).trimmingCharacters(in: .whitespaces))")
+        }
+    }
+}
+
+extension BenchNNCommand {
+    /// `--train-only`: one row per network, printed by rank 0.
+    func runParallel(_ context: ComputeContext) throws {
+        let group = try launchedProcessGroup()
+        if group.isRoot {
+            print("\(group.size) process(es) × \(context.threads) thread(s), global batch 32, \(steps) timed steps (median)")
+            print("| network | ranks × threads | train samples/s | step ms | all-reduce ms/step (share) | gradient MB |")
+            print("|---|---|---:|---:|---:|---:|")
+        }
+        for name in networks.split(separator: ",").map(String.init) {
+            guard let net = NetworkBenchmark.makeNetwork(name, context: context) else { throw ValidationError("unknown network \(name)") }
+            let f = try NetworkBenchmark.runTraining(net, name: name, steps: steps, warmup: warmup, group: group)
+            guard group.isRoot else { continue }
+            print(String(format: "| %@ | %d × %d | %.0f | %.1f | %.1f (%.0f %%) | %.1f |", name, f.ranks, f.threads, f.samplesPerSecond.median,
+                         f.stepMilliseconds, f.allReduceMilliseconds, 100 * f.allReduceMilliseconds / f.stepMilliseconds, Double(f.gradientBytes) / 1e6))
         }
     }
 }

@@ -4,7 +4,8 @@ import TestSupport
 import XCTest
 
 /// `--shard i/N` on the per-galaxy stages and `galam merge`, as a Slurm job array runs them:
-/// three shards merged equal one unsharded run, and an incomplete or mixed set is refused.
+/// three shards merged equal one unsharded run, and an incomplete or mixed set is refused;
+/// and `predict --jsonl`, as Spark's `RDD.pipe` drives it.
 final class ShardingCLITests: XCTestCase {
     var galam: String {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("galam").path
@@ -107,6 +108,28 @@ final class ShardingCLITests: XCTestCase {
         """
         XCTAssertEqual(try Fixtures.python(compare).trimmingCharacters(in: .whitespacesAndNewlines), "ok")
         XCTAssertEqual(try manifest(dir + "/p.csv.manifest.json").value(forKey: "output") as? String, "p.csv")
+
+        // JSON lines in, JSON lines out (RDD.pipe): one answer per line, in order, keys copied,
+        // a bad line answered with its reason; the values are the table's to float rounding.
+        let lines = try FileManager.default.contentsOfDirectory(atPath: sim + "/images").sorted().map { "{\"image_file\": \"\($0)\", \"objid\": \"id-\($0)\"}" }
+        try (lines + ["not json"]).joined(separator: "\n").write(toFile: dir + "/in.jsonl", atomically: true, encoding: .utf8)
+        let piped = try Fixtures.run("/bin/sh", ["-c", "'\(galam)' predict --model '\(dir)/model' --images '\(sim)/images' --jsonl < '\(dir)/in.jsonl' > '\(dir)/out.jsonl'"])
+        XCTAssertEqual(piped.status, 0, piped.err)
+        let check = """
+        import json, csv, math
+        out = [json.loads(l) for l in open('\(dir)/out.jsonl')]
+        table = list(csv.DictReader(open('\(dir)/whole-p.csv')))
+        assert len(out) == 41 and len(table) == 40, (len(out), len(table))
+        for o, t in zip(out, table):
+            assert o['objid'] == 'id-' + t['image_file'] and o['image_file'] == t['image_file']
+            assert o['accepted'] == (t['accepted'] == 'true') and (o['reject_reason'] or '') == t['reject_reason']
+            for k in ['log_age', 'mh', 'log_age_lo68', 'mh_hi68', 'ood_score']:
+                if t[k] == '': assert o[k] is None, k
+                else: assert abs(o[k] - float(t[k])) <= 1e-3, (k, o[k], t[k])
+        assert out[40]['accepted'] is False and 'not JSON' in out[40]['reject_reason']
+        print('ok')
+        """
+        XCTAssertEqual(try Fixtures.python(check).trimmingCharacters(in: .whitespacesAndNewlines), "ok")
 
         // An incomplete set is refused, naming the missing shard; so is a set from two runs.
         try FileManager.default.removeItem(atPath: dir + "/labels.shard-1-of-3.csv")
