@@ -22,6 +22,13 @@ public struct PaperPipeline {
     public var group: ProcessGroup = SingleProcess()
     /// Epochs this run may train over all stages before it saves its state and stops (nil: all).
     public var stopAfterEpochs: Int?
+    /// Train only this network (and those it needs: M2 needs M1) into the stage cache, and
+    /// write no model: independent stages, or the rates of a grid, as separate jobs sharing
+    /// the model folder; a later full run with the same settings finds them done.
+    public var onlyStage: OnlyStage?
+
+    /// The networks `onlyStage` can name.
+    public enum OnlyStage: String, CaseIterable, Sendable { case m1, m2, m3 }
 
     public init(data: LabeledDataset, modelDirectory: String, config: TrainingConfig) {
         self.data = data
@@ -94,6 +101,17 @@ public struct PaperPipeline {
             return best!.0
         }
 
+        /// M3 depends on no other network: with `onlyStage` m3 it is the one stage trained.
+        func trainM3() throws -> [Float] {
+            let m3 = try train(.m3, key: ["m3", "\(size)", "\(ch)"],
+                               make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) }, splits([images], labels))
+            return try onRoot([]) { try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3) }
+        }
+        if onlyStage == .m3 {
+            _ = try trainM3()
+            return result
+        }
+
         // Each network is dropped once its features and predictions are written, so one
         // network's weights and buffers are alive at a time.
         // M1: spectra → labels; its 1024-d features become M2's targets.
@@ -102,6 +120,7 @@ public struct PaperPipeline {
                                splits([spectra], labels))
             return try onRoot([]) { try PaperModel.writeSpectralFeatures(m1: m1, of: every([spectra]), to: features.m1) }
         }()
+        if onlyStage == .m1 { return result }
         let f1 = try DatasetColumn.floats(path: features.m1)
 
         // M2: images → M1's features (simulated spectral features).
@@ -112,12 +131,9 @@ public struct PaperPipeline {
         }()
         let f2 = try DatasetColumn.floats(path: features.m2)
 
+        if onlyStage == .m2 { return result }
         // M3: images → labels; its features are I.
-        let m3Pred: [Float] = try {
-            let m3 = try train(.m3, key: ["m3", "\(size)", "\(ch)"],
-                               make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) }, splits([images], labels))
-            return try onRoot([]) { try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3) }
-        }()
+        let m3Pred = try trainM3()
         let f3 = try DatasetColumn.floats(path: features.m3)
 
         // M4 in each fusion mode, and (for the first) the with-real-spectra ablation: S = M1's features.

@@ -32,6 +32,9 @@ struct TrainCommand: ParsableCommand {
           galam train --preset paper --data data64/ --out model64/ --epochs 40
           galam train --data data128/ --out model128/ --micro-batch 8 --threads 2
           mpirun -np 2 galam train --data data64/ --out model64/ --threads 1
+          galam train --data data/ --out model/ --stage m3 &    # M3 needs no other network:
+          galam train --data data/ --out model/ --stage m2; wait  # two jobs, one stage cache
+          galam train --data data/ --out model/                 # then M4 (M1–M3 cached)
           srun --ntasks 8 --cpus-per-task 16 galam train --data data/ --out model/ --batch-size 256 --lr 8e-4
         """)
 
@@ -49,6 +52,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
     @Option(name: .customLong("micro-batch"), help: "Samples per forward/backward pass, when fewer than the batch: gradients of the passes are summed, so the update is the batch's (to float rounding) with less activation memory.")
     var microBatch: Int?
+    @Option(help: "Train only this network (m1, m2 with the M1 it needs, or m3) into the model folder's stage cache and write no model: independent stages or --lr rates as separate jobs; the full run then finds them done.")
+    var stage: PaperPipeline.OnlyStage?
     @Option(name: .customLong("stop-after"), help: "Train at most this many epochs in this run (over all stages), then save the resumable state and exit with status 75; the same command continues.")
     var stopAfter: Int?
     @Flag(name: .customLong("keep-state"), help: "Keep finished stages' resumable optimiser state (3× the weights; by default only best weights and history stay).")
@@ -81,6 +86,7 @@ struct TrainCommand: ParsableCommand {
         p.threads = common.threads
         p.group = group
         p.stopAfterEpochs = stopAfter
+        p.onlyStage = stage
         if group.size > 1 && group.isRoot && !common.quiet {
             printError("train: \(group.size) processes, \(common.threads) threads each; global batch \(batchSize) (\(batchSize / group.size)–\((batchSize + group.size - 1) / group.size) per process)")
         }
@@ -88,6 +94,10 @@ struct TrainCommand: ParsableCommand {
         do {
             let r = try p.run()
             guard group.isRoot else { return }
+            if let stage {
+                print(String(format: "train: stage %@ in %.0f s → %@/stages (run without --stage to finish the model)", stage.rawValue, Date().timeIntervalSince(start), out))
+                return
+            }
             print(String(format: "train: %d stages in %.0f s → %@ (predictions: %@)", r.histories.count, Date().timeIntervalSince(start), out, r.predictionsPath))
         } catch let stop as StageRunner.Stopped {
             if group.isRoot { print("train: \(stop)") }
@@ -99,3 +109,4 @@ struct TrainCommand: ParsableCommand {
         }
     }
 }
+extension PaperPipeline.OnlyStage: ExpressibleByArgument {}
