@@ -14,11 +14,11 @@ final class GalamCLITests: XCTestCase {
     func testHelpListsSubcommandsWithExamples() throws {
         let r = try Fixtures.run(galam, ["--help"])
         XCTAssertEqual(r.status, 0)
-        for sub in ["fetch-sdss", "prepare-spectra", "prepare-images", "fit-labels", "bench", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] {
+        for sub in ["fetch-sdss", "prepare-spectra", "prepare-images", "fit-labels", "merge", "bench", "templates", "demo", "version", "simulate", "montage", "plot-spectra"] {
             XCTAssertTrue(r.out.contains(sub), sub)
         }
         for sub in [["fetch-sdss"], ["bench", "fetch"], ["prepare-spectra"], ["prepare-images"], ["prepare"], ["train"], ["evaluate"], ["predict"], ["bench", "images"], ["bench", "fit"], ["fit-labels"], ["templates", "fetch"], ["templates", "info"], ["demo"],
-                    ["version"], ["simulate"], ["montage"], ["plot-spectra"]] {
+                    ["version"], ["simulate"], ["montage"], ["plot-spectra"], ["merge"], ["bench", "nn"]] {
             let h = try Fixtures.run(galam, sub + ["--help"])
             XCTAssertEqual(h.status, 0, sub.joined(separator: " "))
             XCTAssertTrue(h.out.contains("galam " + sub.joined(separator: " ")), "example in help of \(sub)")
