@@ -116,8 +116,9 @@ public struct StageRunner {
                 let done = e + 1 - startEpoch, perEpoch = Date().timeIntervalSince(start) / Double(max(done, 1))
                 let reduce = group.size > 1
                     ? String(format: "  all-reduce %.0f %% of step time", 100 * trainer.secondsInAllReduce / max(trainer.secondsInSteps, 1e-9)) : ""
-                printError(String(format: "%@: epoch %d/%d  train %.5g  validation %.5g  %.1f s/epoch  ETA %.0f s%@", label, e + 1, epochs,
-                                  loss.train, loss.validation, perEpoch, perEpoch * Double(epochs - e - 1), reduce))
+                let rate = Double(train.count) / max(trainer.lastEpochSeconds.train, 1e-9)
+                printError(String(format: "%@: epoch %d/%d  train %.5g  validation %.5g  %.1f s/epoch (%.0f samples/s training)  ETA %.0f s%@", label, e + 1, epochs,
+                                  loss.train, loss.validation, perEpoch, rate, perEpoch * Double(epochs - e - 1), reduce))
             }
             if stopping {
                 group.barrier()  // the state is on disk before any process exits

@@ -38,6 +38,9 @@ public final class Trainer {
     public var group: ProcessGroup = SingleProcess()
     /// Seconds spent in optimiser steps and, of those, in the group's all-reduce (since creation).
     public private(set) var secondsInSteps = 0.0, secondsInAllReduce = 0.0
+    /// Wall-clock seconds of the last epoch's training batches (reading included) and of its
+    /// validation pass: the training rate users see is `train.count / lastEpochSeconds.train`.
+    public private(set) var lastEpochSeconds = (train: 0.0, validation: 0.0)
     /// Per-epoch losses so far.
     public private(set) var history: [EpochLoss] = []
     /// Best validation loss seen, and the file it was saved to (when `bestCheckpoint` is set).
@@ -59,7 +62,7 @@ public final class Trainer {
     /// Trains until `epochs` epochs are complete in total (so after a resume, the remainder).
     public func fit(train: BatchSource, validation: BatchSource, epochs: Int,
                     onEpoch: ((Int, EpochLoss) throws -> Void)? = nil) throws {
-        if group.size > 1 && epoch < epochs { broadcastParameters() }
+        if epoch < epochs { broadcastParametersOnce() }
         while epoch < epochs {
             let e = epoch
             var order = Array(0..<train.count)
@@ -72,12 +75,15 @@ public final class Trainer {
                 return (b.lowerBound + s.lowerBound)..<(b.lowerBound + s.upperBound)
             }
             var total = 0.0
+            let t0 = DispatchTime.now().uptimeNanoseconds
             let stream = BatchStream(train, order: order, batches: shares, targets: true)
             for (step, b) in globalBatches.enumerated() {
                 guard let batch = try stream.next() else { break }
                 total += optimiserStep(batch, globalCount: b.count, offset: group.share(of: b.count).lowerBound, epoch: e, step: step)
             }
+            let t1 = DispatchTime.now().uptimeNanoseconds
             let val = try evaluate(validation)
+            lastEpochSeconds = (Double(t1 - t0) * 1e-9, Double(DispatchTime.now().uptimeNanoseconds - t1) * 1e-9)
             let record = EpochLoss(train: group.sum(total) / Double(train.count), validation: val)
             history.append(record)
             if val < bestValidation {
@@ -93,7 +99,7 @@ public final class Trainer {
     /// step 0 of epoch 0.
     @discardableResult
     public func trainStep(_ data: BatchSource, _ indices: [Int]) throws -> Double {
-        if group.size > 1 && epoch == 0 { broadcastParameters() }
+        broadcastParametersOnce()
         let share = group.share(of: indices.count)
         let stream = BatchStream(data, order: indices, batches: [share], targets: true)
         let lossShare = optimiserStep(try stream.next()!, globalCount: indices.count, offset: share.lowerBound, epoch: 0, step: 0)
@@ -146,9 +152,13 @@ public final class Trainer {
         return squares / Double(width) + reg * Double(local)
     }
 
-    /// Rank 0's weights to every process, so all start from one model (all initialise with
-    /// one seed, or read one state file, but a broadcast makes it certain).
-    private func broadcastParameters() {
+    private var parametersShared = false
+
+    /// Rank 0's weights to every process before the first step, so all start from one model
+    /// (all initialise with one seed, or read one state file, but a broadcast makes it certain).
+    private func broadcastParametersOnce() {
+        guard group.size > 1, !parametersShared else { return }
+        parametersShared = true
         let flat = FlatParameterView(model.parameters, context: model.context)
         flat.gatherValues()
         group.broadcast(flat.floats.baseAddress!, count: flat.count, from: 0)
