@@ -59,11 +59,7 @@ public struct ShardMerge {
         let acceptedAll = try catalog.column(.accepted).map { $0 == "true" }
         let kept = acceptedAll.filter { $0 }.count
         // The manifests are checked before anything is written.
-        var manifest = try ShardSet.mergeManifests(manifests, accepted: kept) { counts in
-            if stage == "prepare" {
-                for s in Split.allCases { counts[s.rawValue] = nil }
-            }
-        }
+        var manifest = try ShardSet.mergeManifests(manifests, accepted: kept)
         var written: [String] = []
         for (name, isImages) in layout.arrays {
             let parts = shards.map { $0 + "/" + name }
@@ -75,9 +71,12 @@ public struct ShardMerge {
             written.append(name)
         }
         if stage == "prepare" {
-            let seed = ((manifest["parameters"] as? [String: Any])?["seed"] as? NSNumber)?.uint64Value ?? DatasetBuilder(
-                catalogPath: "", spectraDirectory: "", imagesDirectory: "", labelsPath: "", outputDirectory: "").seed
+            let value = (manifest["parameters"] as? [String: Any])?["seed"]
+            guard let seed = (value as? NSNumber)?.uint64Value ?? (value as? Int).map(UInt64.init) else {
+                throw SurveyIOError(path: manifests[0], reason: "no parameters.seed: the split cannot be assigned")
+            }
             let split = try mergeLabels(shards: shards, accepted: accepted, total: catalog.count, seed: seed)
+            // The shards' split counts summed mean nothing: the split of the whole replaces them.
             var counts = manifest["counts"] as? [String: Int] ?? [:]
             for s in Split.allCases { counts[s.rawValue] = split.filter { $0 == s }.count }
             manifest["counts"] = counts

@@ -112,10 +112,8 @@ public struct FITSTableCopy {
             case .int32: values = .int32(pick(try all.map { guard case .int32(let v) = $0 else { throw mismatch(c.name) }; return v }, per))
             case .int64: values = .int64(pick(try all.map { guard case .int64(let v) = $0 else { throw mismatch(c.name) }; return v }, per))
             case .string:
-                var width = 1
                 let strings = try all.map { v -> [String] in
-                    guard case .string(let s, let w) = v else { throw mismatch(c.name) }
-                    width = max(width, w)
+                    guard case .string(let s, _) = v else { throw mismatch(c.name) }
                     return s
                 }
                 // Each shard's writer sized the column to its longest value; one run sizes it to all.

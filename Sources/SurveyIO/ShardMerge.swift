@@ -83,8 +83,8 @@ public enum ShardSet {
     /// The manifests of shard folders as one: every entry but the counts, inputs, outputs,
     /// time and shard must agree (same stage, same settings); counts are summed, inputs joined,
     /// the row counts in the outputs' descriptions set to `accepted`, and `merged_from_shards`
-    /// records N. `recount` may set stage-specific counts afterwards.
-    public static func mergeManifests(_ paths: [String], accepted: Int, recount: (inout [String: Int]) -> Void = { _ in }) throws -> [String: Any] {
+    /// records N.
+    public static func mergeManifests(_ paths: [String], accepted: Int) throws -> [String: Any] {
         let all = try paths.enumerated().map { i, path -> [String: Any] in
             guard let data = FileManager.default.contents(atPath: path),
                   let m = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
@@ -115,7 +115,6 @@ public enum ShardSet {
             for (k, v) in m["counts"] as? [String: Int] ?? [:] { counts[k, default: 0] += v }
             for (k, v) in m["inputs"] as? [String: Any] ?? [:] { inputs[k] = v }
         }
-        recount(&counts)
         merged["counts"] = counts
         merged["inputs"] = inputs
         if let outputs = merged["outputs"] as? [String: String] {
