@@ -79,7 +79,7 @@ public final class Trainer {
             let stream = BatchStream(train, order: order, batches: shares, targets: true)
             for (step, b) in globalBatches.enumerated() {
                 guard let batch = try stream.next() else { break }
-                total += optimiserStep(batch, globalCount: b.count, offset: group.share(of: b.count).lowerBound, epoch: e, step: step)
+                total += optimiserStep(batch, globalCount: b.count, offset: shares[step].lowerBound - b.lowerBound, epoch: e, step: step)
             }
             let t1 = DispatchTime.now().uptimeNanoseconds
             let val = try evaluate(validation)
