@@ -118,23 +118,33 @@ public final class MSELoss {
         sumOfSquaredErrors(y, target) / Double(y.count)
     }
 
-    /// Σ(y − t)², in double.
-    public func sumOfSquaredErrors(_ y: Tensor, _ target: UnsafePointer<Float>) -> Double {
+    /// Σ(y − t)² over the first `rows` samples of y (all when nil), in double; `target`
+    /// holds those samples' values. Rows beyond are a pass's padding (see `Trainer`).
+    public func sumOfSquaredErrors(_ y: Tensor, _ target: UnsafePointer<Float>, rows: Int? = nil) -> Double {
         precondition(y.isPlain, "MSE reads plain outputs")
         var s: Double = 0
         let p = y.data
-        for i in 0..<y.count { let d = Double(p[i]) - Double(target[i]); s += d * d }
+        for i in 0..<elements(y, rows) { let d = Double(p[i]) - Double(target[i]); s += d * d }
         return s
     }
 
     /// dLoss/dy = 2(y − t)/`normaliser` into a reused tensor: `normaliser` is y's element
     /// count for this batch's own mean, or the whole batch's when y is one micro-batch of it
-    /// (then the micro-batches' gradients sum to the batch's).
-    public func gradient(_ y: Tensor, _ target: UnsafePointer<Float>, normaliser: Int? = nil) -> Tensor {
+    /// (then the micro-batches' gradients sum to the batch's). Samples from `rows` on are
+    /// padding: their gradient is zero, so they add nothing to any weight's gradient.
+    public func gradient(_ y: Tensor, _ target: UnsafePointer<Float>, normaliser: Int? = nil, rows: Int? = nil) -> Tensor {
         let g = grads[y.batch] ?? Tensor(shape: y.shape)
         grads[y.batch] = g
         let k = 2 / Float(normaliser ?? y.count), p = y.data, d = g.data
-        for i in 0..<y.count { d[i] = k * (p[i] - target[i]) }
+        let real = elements(y, rows)
+        for i in 0..<real { d[i] = k * (p[i] - target[i]) }
+        if real < y.count { (d + real).update(repeating: 0, count: y.count - real) }
         return g
+    }
+
+    private func elements(_ y: Tensor, _ rows: Int?) -> Int {
+        guard let rows else { return y.count }
+        precondition(rows >= 0 && rows <= y.batch, "\(rows) rows of a batch of \(y.batch)")
+        return rows * (y.count / y.batch)
     }
 }

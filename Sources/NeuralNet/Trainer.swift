@@ -48,6 +48,11 @@ public final class Trainer {
     /// Where to write the model whenever validation loss improves (nil: keep nothing).
     public var bestCheckpoint: URL?
     private let mse = MSELoss()
+    /// Rows of every pass since the last `fit` or `trainStep` (nil before: `batchSize`'s).
+    /// Shorter passes — an epoch's last batch, the validation's and prediction's last — are
+    /// padded to it: each layer then keeps one plan (buffers for activations and their
+    /// gradients, hundreds of MB for M3 at 128 px) instead of one per remainder size.
+    private var passRows: Int?
     private var batchInputs = BatchCache<[Tensor]>()
     private lazy var accumulator = GradientAccumulator(model.parameters)
     private lazy var flatGradients = FlatParameterView(model.parameters, context: model.context)
@@ -63,6 +68,7 @@ public final class Trainer {
     public func fit(train: BatchSource, validation: BatchSource, epochs: Int,
                     onEpoch: ((Int, EpochLoss) throws -> Void)? = nil) throws {
         if epoch < epochs { broadcastParametersOnce() }
+        passRows = passRows(forBatch: min(batchSize, train.count))
         while epoch < epochs {
             let e = epoch
             var order = Array(0..<train.count)
@@ -101,6 +107,7 @@ public final class Trainer {
     public func trainStep(_ data: BatchSource, _ indices: [Int]) throws -> Double {
         broadcastParametersOnce()
         let share = group.share(of: indices.count)
+        passRows = passRows(forBatch: indices.count)
         let stream = BatchStream(data, order: indices, batches: [share], targets: true)
         let lossShare = optimiserStep(try stream.next()!, globalCount: indices.count, offset: share.lowerBound, epoch: 0, step: 0)
         return group.sum(lossShare) / Double(indices.count)
@@ -115,7 +122,7 @@ public final class Trainer {
         let t0 = DispatchTime.now().uptimeNanoseconds
         model.context.activate()
         let local = batch.count, width = model.outputShape.reduce(1, *)
-        let micro = max(1, min(microBatch ?? local, local))
+        let micro = passRows ?? passRows(forBatch: batchSize)
         accumulator.zero()
         var squares = 0.0
         var start = 0
@@ -125,11 +132,11 @@ public final class Trainer {
             let xs = inputs(batch, from: start, count: m)
             let y = model.forward(xs, training: true)
             let t = batch.targets + start * width
-            squares += mse.sumOfSquaredErrors(y, t)
+            squares += mse.sumOfSquaredErrors(y, t, rows: m)
             accumulator.beginPass()
             // Each pass's gradient is scaled by the whole global batch, so the sum over passes
-            // and processes is the batch's.
-            model.backward(mse.gradient(y, t, normaliser: n * width))
+            // and processes is the batch's; padding rows get a zero gradient.
+            model.backward(mse.gradient(y, t, normaliser: n * width, rows: m))
             start += m
         }
         accumulator.finish()
@@ -172,10 +179,11 @@ public final class Trainer {
         var squares = 0.0
         let width = model.outputShape.reduce(1, *)
         let share = group.share(of: data.count)
-        let batches = stride(from: share.lowerBound, to: share.upperBound, by: batchSize).map { $0..<min(share.upperBound, $0 + batchSize) }
+        let rows = passRows ?? passRows(forBatch: batchSize)
+        let batches = stride(from: share.lowerBound, to: share.upperBound, by: rows).map { $0..<min(share.upperBound, $0 + rows) }
         let stream = BatchStream(data, order: Array(0..<data.count), batches: batches, targets: true)
         while let b = try stream.next() {
-            squares += mse.sumOfSquaredErrors(model.forward(inputs(b, from: 0, count: b.count), training: false), b.targets)
+            squares += mse.sumOfSquaredErrors(model.forward(inputs(b, from: 0, count: b.count), training: false), b.targets, rows: b.count)
         }
         return group.sum(squares) / Double(data.count * width) + Regularizer.loss(model.parameters)
     }
@@ -183,7 +191,7 @@ public final class Trainer {
     /// Model outputs for every sample, in order (inference mode).
     public func predict(_ data: BatchSource) throws -> [Float] {
         var out: [Float] = []
-        try Inference.run(model, data, batchSize: batchSize) { y, _ in out += y }
+        try Inference.run(model, data, batchSize: passRows ?? passRows(forBatch: batchSize)) { y, _ in out += y }
         return out
     }
 
@@ -213,13 +221,24 @@ public final class Trainer {
         }
     }
 
-    /// Samples `from..<from+count` of a staged batch in reused input tensors (one set per size).
+    /// Rows of every forward and backward pass for batches of `batch` samples: this
+    /// process's share of the batch, or the micro-batch when smaller.
+    private func passRows(forBatch batch: Int) -> Int {
+        let share = (max(1, batch) + group.size - 1) / group.size
+        return max(1, min(microBatch ?? share, share))
+    }
+
+    /// Samples `from..<from+count` of a staged batch in the first rows of reused input
+    /// tensors of `passRows` rows (zero rows after them), so a pass of any length runs in the
+    /// one plan each layer keeps for that size.
     private func inputs(_ b: StagedBatch, from: Int, count n: Int) -> [Tensor] {
-        let tensors = batchInputs[n] ?? model.inputShapes.map { Tensor(shape: [n] + $0) }
-        batchInputs[n] = tensors
+        let rows = max(n, passRows ?? n)
+        let tensors = batchInputs[rows] ?? model.inputShapes.map { Tensor(shape: [rows] + $0) }
+        batchInputs[rows] = tensors
         for (k, t) in tensors.enumerated() {
             let w = b.widths[k]
             t.data.update(from: b.inputs[k] + from * w, count: n * w)
+            if n < rows { (t.data + n * w).update(repeating: 0, count: (rows - n) * w) }
         }
         return tensors
     }
@@ -235,7 +254,7 @@ public enum Inference {
         try batches(model, data, batchSize: batchSize) { xs, rows in
             let y: Tensor
             if let layer, let seq = model as? Sequential { y = seq.output(of: layer, for: xs[0]) } else { y = model.forward(xs, training: false) }
-            try consume(y.values, rows)
+            try consume(leading(rows.count, of: y), rows)
         }
     }
 
@@ -245,22 +264,32 @@ public enum Inference {
                            consume: (_ tapped: [Float], _ output: [Float], Range<Int>) throws -> Void) throws {
         try batches(model, data, batchSize: batchSize) { xs, rows in
             let (tap, y) = model.forward(xs[0], tapping: layer)
-            try consume(tap.values, y.values, rows)
+            try consume(leading(rows.count, of: tap), leading(rows.count, of: y), rows)
         }
     }
 
-    /// The source's rows in order, `batchSize` at a time, in reused input tensors.
+    /// The values of a pass's first `n` samples (the rest are padding).
+    private static func leading(_ n: Int, of y: Tensor) -> [Float] {
+        let v = y.values
+        return n == y.batch ? v : Array(v[..<(n * (y.count / y.batch))])
+    }
+
+    /// The source's rows in order, `batchSize` at a time, in reused input tensors of
+    /// `batchSize` rows (fewer for a smaller source): the last, shorter batch is padded with
+    /// zero rows, so each layer runs every batch in one plan (samples do not interact).
     private static func batches(_ model: Network, _ data: BatchSource, batchSize: Int,
                                 body: ([Tensor], Range<Int>) throws -> Void) throws {
         model.context.activate()
-        let stream = BatchStream(data, order: Array(0..<data.count), batchSize: batchSize, targets: false)
-        var tensors = BatchCache<[Tensor]>()
+        let rows = max(1, min(batchSize, data.count))
+        let stream = BatchStream(data, order: Array(0..<data.count), batchSize: rows, targets: false)
+        let xs = model.inputShapes.map { Tensor(shape: [rows] + $0) }
         var first = 0
         while let b = try stream.next() {
             let n = b.count
-            let xs = tensors[n] ?? model.inputShapes.map { Tensor(shape: [n] + $0) }
-            tensors[n] = xs
-            for (k, t) in xs.enumerated() { t.data.update(from: b.inputs[k], count: n * b.widths[k]) }
+            for (k, t) in xs.enumerated() {
+                t.data.update(from: b.inputs[k], count: n * b.widths[k])
+                if n < rows { (t.data + n * b.widths[k]).update(repeating: 0, count: (rows - n) * b.widths[k]) }
+            }
             try body(xs, first..<(first + n))
             first += n
         }

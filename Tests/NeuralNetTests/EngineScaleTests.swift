@@ -25,7 +25,7 @@ final class EngineScaleTests: XCTestCase {
     }
 
     /// One step on 32 samples in micro-batches of 32 (one pass), 16, 7 (5 passes, the last of
-    /// 4) and 1: the same weights afterwards, dropout included (its masks are drawn per
+    /// 4 rows padded to 7, whose zero gradients must add nothing) and 1: the same weights afterwards, dropout included (its masks are drawn per
     /// sample position). Tolerance: float rounding of sums taken in another order, 2e-6
     /// relative to the largest weight change.
     func testMicroBatchesGiveTheFullBatchUpdate() throws {
@@ -147,6 +147,27 @@ final class EngineScaleTests: XCTestCase {
         XCTAssertLessThanOrEqual(MemoryStats.liveBytes, live)
         let conv = model.layers[0] as! Conv
         XCTAssertLessThanOrEqual(conv.planCount, BatchCache<Int>.defaultCapacity)
+    }
+
+    /// Training, validation and prediction run every pass in one plan per layer, whatever the
+    /// remainders (37 training samples in batches of 16: 16, 16, 5; 11 validating; 40
+    /// predicted: 16, 16, 8), and a padded pass gives each real sample what an unpadded one
+    /// gives (each sample alone, and all 21 in one pass), to 1e-6.
+    func testShortPassesArePaddedIntoOnePlan() throws {
+        let model = Self.net(seed: 4)
+        let trainer = Trainer(model: model, optimizer: Adam(learningRate: 1e-3), seed: 2, batchSize: 16)
+        try trainer.fit(train: Self.data(37, seed: 1), validation: Self.data(11, seed: 2), epochs: 1)
+        _ = try trainer.predict(Self.data(40, seed: 3))
+        for l in model.layers.compactMap({ $0 as? WeightedLayer }) {
+            XCTAssertEqual(l.planCount, 1, "\(l.name) keeps a plan per remainder")
+        }
+        let data = Self.data(21, seed: 6)
+        let padded = try Inference.outputs(model, data, batchSize: 16)
+        let whole = try Inference.outputs(model, data, batchSize: 21)
+        let alone = try Inference.outputs(model, data, batchSize: 1)
+        XCTAssertEqual(padded.count, 42)
+        for (a, b) in zip(padded, whole) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        for (a, b) in zip(padded, alone) { XCTAssertEqual(a, b, accuracy: 1e-6) }
     }
 
     /// A streamed source is read in the seeded order, each batch exactly its rows.
