@@ -237,10 +237,18 @@ public final class Trainer {
         batchInputs[rows] = tensors
         for (k, t) in tensors.enumerated() {
             let w = b.widths[k]
-            t.data.update(from: b.inputs[k] + from * w, count: n * w)
-            if n < rows { (t.data + n * w).update(repeating: 0, count: (rows - n) * w) }
+            t.fillRows(from: b.inputs[k] + from * w, count: n, width: w)
         }
         return tensors
+    }
+}
+
+extension Tensor {
+    /// Copies `count` samples of `width` floats into the first rows of this plain tensor and
+    /// zeroes the rows after them (a short pass padded to the tensor's batch).
+    func fillRows(from source: UnsafePointer<Float>, count: Int, width: Int) {
+        data.update(from: source, count: count * width)
+        if count < batch { (data + count * width).update(repeating: 0, count: (batch - count) * width) }
     }
 }
 
@@ -286,10 +294,7 @@ public enum Inference {
         var first = 0
         while let b = try stream.next() {
             let n = b.count
-            for (k, t) in xs.enumerated() {
-                t.data.update(from: b.inputs[k], count: n * b.widths[k])
-                if n < rows { (t.data + n * b.widths[k]).update(repeating: 0, count: (rows - n) * b.widths[k]) }
-            }
+            for (k, t) in xs.enumerated() { t.fillRows(from: b.inputs[k], count: n, width: b.widths[k]) }
             try body(xs, first..<(first + n))
             first += n
         }
