@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import Randomness
 import SurveyIO
 
 /// One column of per-galaxy values a network reads, by dataset row: the images (uint8,
@@ -23,7 +24,10 @@ public enum DatasetColumn {
     /// Opens a float `.npy` whose rows are the dataset's.
     public static func floats(path: String) throws -> DatasetColumn { .floats(try NPYRowReader<Float>(path: path)) }
 
-    func read(_ rows: [Int], positions: ArraySlice<Int>, into out: UnsafeMutablePointer<Float>, scratch: inout [UInt8]) throws {
+    /// Reads the rows at `positions` of `rows`; images are transformed by `transforms(row)`
+    /// when given (a pixel map per dihedral transform, nil for the identity).
+    func read(_ rows: [Int], positions: ArraySlice<Int>, into out: UnsafeMutablePointer<Float>, scratch: inout [UInt8],
+              transforms: ((Int) -> [Int32]?)? = nil) throws {
         let w = width
         switch self {
         case let .images(r):
@@ -31,7 +35,17 @@ public enum DatasetColumn {
             for (j, p) in positions.enumerated() {
                 try scratch.withUnsafeMutableBufferPointer { try r.read(row: rows[p], into: $0.baseAddress!) }
                 let dst = out + j * w
-                scratch.withUnsafeBufferPointer { s in for k in 0..<w { dst[k] = Float(s[k]) / 255 } }
+                if let map = transforms?(rows[p]) {
+                    let channels = w / map.count
+                    scratch.withUnsafeBufferPointer { s in
+                        for q in 0..<map.count {
+                            let from = Int(map[q]) * channels
+                            for c in 0..<channels { dst[q * channels + c] = Float(s[from + c]) / 255 }
+                        }
+                    }
+                } else {
+                    scratch.withUnsafeBufferPointer { s in for k in 0..<w { dst[k] = Float(s[k]) / 255 } }
+                }
             }
         case let .floats(r):
             for (j, p) in positions.enumerated() { try r.read(row: rows[p], into: out + j * w) }
@@ -43,6 +57,20 @@ public enum DatasetColumn {
     }
 }
 
+/// Random dihedral transforms of a training source's images: each galaxy's image gets one of
+/// the 8 per epoch, drawn from (seed, epoch, dataset row) alone, so the draw does not depend
+/// on the batch a galaxy falls in, the process computing it or a resume.
+public struct DihedralAugmentation: Equatable, Sendable {
+    public var seed: UInt64
+    public init(seed: UInt64) { self.seed = seed }
+
+    /// The transform of dataset row `row` in epoch `epoch`.
+    public func transform(epoch: Int, row: Int) -> Dihedral {
+        var r = SplitMix64.derive(seed ^ 0x5DEE_CE66_D1CE_4E5B, UInt64(epoch), UInt64(row))
+        return Dihedral(rawValue: Int(r.next() >> 61))!
+    }
+}
+
 /// The samples of one network stage: some dataset rows (a split, or all), the columns the
 /// network takes as inputs and the one it learns (none for prediction), read a batch at a
 /// time from disk. Nothing per galaxy is held but the row numbers (and small tables).
@@ -50,18 +78,42 @@ public final class DatasetSource: BatchSource {
     public let rows: [Int]
     public let inputs: [DatasetColumn]
     public let target: DatasetColumn?
+    /// Transforms of the image inputs per epoch (training sources only; nil: none).
+    public let augmentation: DihedralAugmentation?
     private var scratch: [UInt8] = []
+    private var epoch = 0
+    /// Pixel maps of the 8 transforms for the (square) image size, built once.
+    private var pixelMaps: [[Int32]] = []
 
-    public init(rows: [Int], inputs: [DatasetColumn], target: DatasetColumn? = nil) {
-        self.rows = rows; self.inputs = inputs; self.target = target
+    /// - Parameters:
+    ///   - rows: the dataset rows, in the source's order.
+    ///   - inputs: the columns the network reads.
+    ///   - target: the column it learns (nil for prediction).
+    ///   - augmentation: dihedral transforms of `.images` inputs, drawn per epoch; give it to
+    ///     training sources only.
+    public init(rows: [Int], inputs: [DatasetColumn], target: DatasetColumn? = nil, augmentation: DihedralAugmentation? = nil) {
+        self.rows = rows; self.inputs = inputs; self.target = target; self.augmentation = augmentation
+        guard augmentation != nil else { return }
+        for case let .images(r) in inputs {
+            precondition(r.shape.count >= 3 && r.shape[1] == r.shape[2], "dihedral augmentation needs square images, not \(r.shape.dropFirst())")
+            pixelMaps = Dihedral.allCases.map { $0.pixelMap(size: r.shape[1]) }
+        }
     }
+
+    public func prepareEpoch(_ epoch: Int) { self.epoch = epoch }
 
     public var count: Int { rows.count }
     public var inputWidths: [Int] { inputs.map(\.width) }
     public var targetWidth: Int { target?.width ?? 0 }
 
     public func read(_ positions: ArraySlice<Int>, inputs out: [UnsafeMutablePointer<Float>], targets: UnsafeMutablePointer<Float>?) throws {
-        for (k, c) in inputs.enumerated() { try c.read(rows, positions: positions, into: out[k], scratch: &scratch) }
+        let transforms: ((Int) -> [Int32]?)? = augmentation.map { a in
+            { [epoch, pixelMaps] row in
+                let t = a.transform(epoch: epoch, row: row)
+                return t == .identity ? nil : pixelMaps[t.rawValue]
+            }
+        }
+        for (k, c) in inputs.enumerated() { try c.read(rows, positions: positions, into: out[k], scratch: &scratch, transforms: transforms) }
         if let targets, let target { try target.read(rows, positions: positions, into: targets, scratch: &scratch) }
     }
 }

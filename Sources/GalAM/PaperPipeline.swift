@@ -46,6 +46,16 @@ public struct PaperPipeline {
     /// thread counts, never between runs with the same count.
     public var threads = ComputeContext.defaultThreads
 
+    /// A stage's training and validation sources. The training images of an image network
+    /// (`augmented`) get the configured augmentation; validation images never do (nor do the
+    /// whole-set sources that write features and predictions, built without one).
+    public static func stageSources(train: [Int], validation: [Int], inputs: [DatasetColumn], target: DatasetColumn,
+                                    config: TrainingConfig, augmented: Bool) -> (train: DatasetSource, validation: DatasetSource) {
+        let augmentation = augmented ? config.augmentation.map { _ in DihedralAugmentation(seed: config.seed) } : nil
+        return (DatasetSource(rows: train, inputs: inputs, target: target, augmentation: augmentation),
+                DatasetSource(rows: validation, inputs: inputs, target: target))
+    }
+
     public func run() throws -> Result {
         try FileManager.default.createDirectory(atPath: modelDirectory, withIntermediateDirectories: true)
         var runner = StageRunner(root: modelDirectory + "/stages")
@@ -72,9 +82,11 @@ public struct PaperPipeline {
         let labels = DatasetColumn.table(data.targets.flatMap { scaler.scale($0).map(Float.init) }, width: PaperModel.labelCount)
         let spectra = try DatasetColumn.floats(path: data.directory + "/spectra.npy")
         let images = DatasetColumn.images(try NPYRowReader<UInt8>(path: data.directory + "/images.npy"))
-        func splits(_ inputs: [DatasetColumn], _ target: DatasetColumn) -> (BatchSource, BatchSource) {
-            (DatasetSource(rows: tr, inputs: inputs, target: target), DatasetSource(rows: va, inputs: inputs, target: target))
+        func splits(_ inputs: [DatasetColumn], _ target: DatasetColumn, augmented: Bool = false) -> (BatchSource, BatchSource) {
+            let s = Self.stageSources(train: tr, validation: va, inputs: inputs, target: target, config: config, augmented: augmented)
+            return (s.train, s.validation)
         }
+        let augmentationKey = config.augmentation.map { ["augment=\($0.rawValue)"] } ?? []
         func every(_ inputs: [DatasetColumn]) -> DatasetSource { DatasetSource(rows: all, inputs: inputs) }
         let datasetKey = try Provenance.sha256(ofFile: data.directory + "/labels.csv") + (try Provenance.sha256(ofFile: data.directory + "/images.npy"))
             + (try Provenance.sha256(ofFile: data.directory + "/spectra.npy"))
@@ -93,7 +105,8 @@ public struct PaperPipeline {
                 let (m, o) = try runner.run(name: stage.key, label: rates.count > 1 ? "\(stage.label) lr \(lr)" : stage.label,
                                             key: [datasetKey] + key, makeModel: make, train: sets.0, validation: sets.1,
                                             epochs: config.epochs, learningRate: lr, batchSize: config.batchSize, seed: config.seed,
-                                            microBatch: config.microBatch)
+                                            microBatch: config.microBatch, schedule: config.learningRateSchedule ?? .constant,
+                                            earlyStopping: config.earlyStopping)
                 if best == nil || o.bestValidation < best!.1.bestValidation { best = (m, o) }
             }
             result.histories.append((stage.label, best!.1.history, best!.1.learningRate))
@@ -103,8 +116,9 @@ public struct PaperPipeline {
 
         /// M3 depends on no other network: with `onlyStage` m3 it is the one stage trained.
         func trainM3() throws -> [Float] {
-            let m3 = try train(.m3, key: ["m3", "\(size)", "\(ch)"],
-                               make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) }, splits([images], labels))
+            let m3 = try train(.m3, key: ["m3", "\(size)", "\(ch)"] + augmentationKey,
+                               make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) },
+                               splits([images], labels, augmented: true))
             return try onRoot([]) { try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3) }
         }
         if onlyStage == .m3 {
@@ -125,8 +139,9 @@ public struct PaperPipeline {
 
         // M2: images → M1's features (simulated spectral features).
         try {
-            let m2 = try train(.m2, key: ["m2", "\(size)", "\(ch)", checkpoints["m1"]!],
-                               make: { PaperNetworks.m2(size: size, channels: ch, seed: config.seed, context: context) }, splits([images], f1))
+            let m2 = try train(.m2, key: ["m2", "\(size)", "\(ch)", checkpoints["m1"]!] + augmentationKey,
+                               make: { PaperNetworks.m2(size: size, channels: ch, seed: config.seed, context: context) },
+                               splits([images], f1, augmented: true))
             try onRoot(()) { try PaperModel.writeSimulatedFeatures(m2: m2, of: every([images]), floor: config.simulatedFeatureFloor, to: features.m2) }
         }()
         let f2 = try DatasetColumn.floats(path: features.m2)
@@ -169,15 +184,33 @@ public struct PaperPipeline {
                              bands: contract.images.bands.rawValue, spectrumLength: len, scaler: scaler, config: config,
                              checkpoints: checkpoints, dataset: data.directory, preprocessing: contract)
         try Provenance.writeJSON(info, to: modelDirectory + "/model.json")
-        try Provenance.writeJSON(result.histories.map { StageHistory(stage: $0.name, learningRate: $0.learningRate, epochs: $0.history) },
+        try Provenance.writeJSON(result.histories.map { StageHistory(stage: $0.name, learningRate: $0.learningRate, epochs: $0.history, config: config) },
                                  to: modelDirectory + "/training.json")
         return result
     }
 }
 
-/// One stage's loss history (`training.json`).
+/// One stage's loss history (`training.json`), with how its learning rate and length were set.
 public struct StageHistory: Codable {
     public var stage: String
+    /// The stage's base learning rate (the chosen one of a grid).
     public var learningRate: Float
     public var epochs: [EpochLoss]
+    /// The epoch (1-based) whose weights the stage kept: the lowest validation loss.
+    public var bestEpoch: Int?
+    /// `constant`, `plateau` or `cosine` (nil in files written before schedules existed).
+    public var learningRateSchedule: LearningRateSchedule?
+    /// Early stopping's patience, and whether the stage stopped before its last epoch.
+    public var earlyStopping: EarlyStopping?
+    public var stoppedEarly: Bool?
+
+    public init(stage: String, learningRate: Float, epochs: [EpochLoss], config: TrainingConfig) {
+        self.stage = stage
+        self.learningRate = learningRate
+        self.epochs = epochs
+        bestEpoch = epochs.indices.min { epochs[$0].validation < epochs[$1].validation }.map { $0 + 1 }
+        learningRateSchedule = config.learningRateSchedule ?? .constant
+        earlyStopping = config.earlyStopping
+        stoppedEarly = epochs.count < config.epochs
+    }
 }

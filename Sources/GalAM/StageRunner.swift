@@ -75,8 +75,12 @@ public struct StageRunner {
     /// returned model.
     public func run(name: String, label: String, key parts: [String], makeModel: () -> Network,
                     train: BatchSource, validation: BatchSource, epochs: Int, learningRate: Float, batchSize: Int,
-                    seed: UInt64, microBatch: Int? = nil) throws -> (model: Network, outcome: Outcome) {
-        let dir = root + "/\(name)-\(Self.key(parts + ["lr=\(learningRate)", "epochs=\(epochs)", "batch=\(batchSize)", "seed=\(seed)"]))"
+                    seed: UInt64, microBatch: Int? = nil, schedule: LearningRateSchedule = .constant,
+                    earlyStopping: EarlyStopping? = nil) throws -> (model: Network, outcome: Outcome) {
+        // Settings added after the paper enter the key only when used, so the paper's stage
+        // folders keep their names.
+        let extra = (schedule == .constant ? [] : ["schedule=\(schedule)"]) + (earlyStopping.map { ["patience=\($0.patience)"] } ?? [])
+        let dir = root + "/\(name)-\(Self.key(parts + ["lr=\(learningRate)", "epochs=\(epochs)", "batch=\(batchSize)", "seed=\(seed)"] + extra))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let model = makeModel()
         let best = URL(fileURLWithPath: dir + "/best.safetensors"), state = URL(fileURLWithPath: dir + "/state.safetensors")
@@ -90,6 +94,8 @@ public struct StageRunner {
         }
         let trainer = Trainer(model: model, optimizer: Adam(learningRate: learningRate), seed: seed, batchSize: batchSize)
         trainer.microBatch = microBatch
+        trainer.schedule = schedule
+        trainer.earlyStopping = earlyStopping
         trainer.group = group
         let root = group.isRoot
         // Best weights go to a temporary name and are renamed, so `best` is never half-written.
@@ -124,6 +130,9 @@ public struct StageRunner {
                 group.barrier()  // the state is on disk before any process exits
                 throw Stopped(stage: label, epoch: e + 1)
             }
+        }
+        if trainer.stoppedEarly, showProgress, let stop = earlyStopping {
+            printError("\(label): stopped after epoch \(trainer.epoch) of \(epochs), \(stop.patience) without improvement; best epoch \((stop.bestEpoch(of: trainer.history) ?? 0) + 1)")
         }
         if root, fm.fileExists(atPath: bestTmp.path) { rename(bestTmp.path, best.path) }
         group.barrier()  // rank 0 has moved the best weights into place

@@ -1,4 +1,5 @@
 import Foundation
+import NeuralNet
 
 /// How the paper's staged training runs. Defaults follow the authors' code
 /// (architecture.md): Adam, MSE, L2 where they put it, batch 32, 100 epochs, learning rates
@@ -25,6 +26,18 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// gradients of the passes are summed into the batch's, so the update is the batch's to
     /// float rounding; less activation memory. Nil: the whole batch at once.
     public var microBatch: Int?
+    /// Random dihedral transforms (rotations by multiples of 90°, mirrors) of M2's and M3's
+    /// training images, one per galaxy per epoch (`--augment dihedral`); nil: none, as in the
+    /// paper. Never applied to validation, test or prediction images.
+    public var augmentation: Augmentation?
+    /// Stop a stage after this many epochs without a better validation loss and keep its best
+    /// epoch (`--early-stopping`); nil: every epoch is trained (the paper).
+    public var earlyStopping: EarlyStopping?
+    /// The learning rate per epoch (`--lr-schedule`); nil: constant (the paper).
+    public var learningRateSchedule: LearningRateSchedule?
+
+    /// Image augmentations.
+    public enum Augmentation: String, Codable, CaseIterable, Sendable { case dihedral }
 
     /// The algorithm for an image size (see `convAlgorithm`).
     public func convAlgorithm(imageSize: Int) -> String { convAlgorithm ?? (imageSize >= 96 ? "auto" : "direct") }

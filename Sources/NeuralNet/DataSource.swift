@@ -16,6 +16,14 @@ public protocol BatchSource: AnyObject {
     /// and, when given, their targets into `targets`. Called from a background thread while
     /// the model computes on the previous batch (never twice at once on one source).
     func read(_ rows: ArraySlice<Int>, inputs: [UnsafeMutablePointer<Float>], targets: UnsafeMutablePointer<Float>?) throws
+    /// Called by the trainer before it reads epoch `epoch` (0-based) of training batches, so a
+    /// source can draw per-epoch random transforms (augmentation) reproducibly; never called
+    /// for validation or prediction. The default does nothing.
+    func prepareEpoch(_ epoch: Int)
+}
+
+extension BatchSource {
+    public func prepareEpoch(_ epoch: Int) {}
 }
 
 /// Samples in memory: one flat array per model input (samples back to back, each in the

@@ -5,6 +5,12 @@ import Randomness
 public struct EpochLoss: Codable, Equatable {
     public var train: Double
     public var validation: Double
+    /// The learning rate of the epoch (nil in histories written before schedules existed).
+    public var learningRate: Float?
+
+    public init(train: Double, validation: Double, learningRate: Float? = nil) {
+        self.train = train; self.validation = validation; self.learningRate = learningRate
+    }
 }
 
 /// Mini-batch training with MSE, L2, Adam; seeded shuffling and dropout; history;
@@ -47,6 +53,17 @@ public final class Trainer {
     public private(set) var bestValidation = Double.infinity
     /// Where to write the model whenever validation loss improves (nil: keep nothing).
     public var bestCheckpoint: URL?
+    /// The learning rate per epoch (default: the optimiser's rate at creation throughout).
+    public var schedule: LearningRateSchedule = .constant
+    /// Stop when validation loss has not improved for `patience` epochs, and restore the best
+    /// epoch's weights: from a copy in memory, or, when `bestCheckpoint` is set, the caller
+    /// loads that file (as `StageRunner` does; no copy of the weights is then kept).
+    public var earlyStopping: EarlyStopping?
+    /// Whether the last `fit` ended by early stopping (before its last epoch).
+    public private(set) var stoppedEarly = false
+    /// The rate the schedule starts from.
+    public let baseLearningRate: Float
+    private var bestWeights: [Float]?
     private let mse = MSELoss()
     /// Rows of every pass since the last `fit` or `trainStep` (nil before: `batchSize`'s).
     /// Shorter passes — an epoch's last batch, the validation's and prediction's last — are
@@ -59,18 +76,27 @@ public final class Trainer {
 
     public init(model: Network, optimizer: Adam, seed: UInt64 = 0, batchSize: Int = 32) {
         self.model = model; self.optimizer = optimizer; self.seed = seed; self.batchSize = batchSize
+        baseLearningRate = optimizer.learningRate
     }
 
     /// Epochs completed.
     public var epoch: Int { history.count }
 
-    /// Trains until `epochs` epochs are complete in total (so after a resume, the remainder).
+    /// Trains until `epochs` epochs are complete in total (so after a resume, the remainder),
+    /// or until `earlyStopping` ends it.
     public func fit(train: BatchSource, validation: BatchSource, epochs: Int,
                     onEpoch: ((Int, EpochLoss) throws -> Void)? = nil) throws {
         if epoch < epochs { broadcastParametersOnce() }
         passRows = passRows(forBatch: min(batchSize, train.count))
+        stoppedEarly = false
         while epoch < epochs {
+            if let stop = earlyStopping, stop.shouldStop(after: history) {
+                stoppedEarly = true
+                break
+            }
             let e = epoch
+            optimizer.learningRate = schedule.rate(base: baseLearningRate, epoch: e, epochs: epochs, history: history)
+            train.prepareEpoch(e)
             var order = Array(0..<train.count)
             var rng = SplitMix64.derive(seed, UInt64(e), 1)
             order.shuffle(using: &rng)
@@ -90,14 +116,29 @@ public final class Trainer {
             let t1 = DispatchTime.now().uptimeNanoseconds
             let val = try evaluate(validation)
             lastEpochSeconds = (Double(t1 - t0) * 1e-9, Double(DispatchTime.now().uptimeNanoseconds - t1) * 1e-9)
-            let record = EpochLoss(train: group.sum(total) / Double(train.count), validation: val)
+            let record = EpochLoss(train: group.sum(total) / Double(train.count), validation: val, learningRate: optimizer.learningRate)
             history.append(record)
             if val < bestValidation {
                 bestValidation = val
                 if let url = bestCheckpoint, group.isRoot { try Checkpoint.save(model, to: url, extraMetadata: ["epoch": "\(epoch)"]) }
+                if earlyStopping != nil && bestCheckpoint == nil {
+                    flatGradients.gatherValues()
+                    bestWeights = Array(flatGradients.floats)
+                }
             }
             try onEpoch?(e, record)
         }
+        if earlyStopping != nil { restoreBestWeights() }
+    }
+
+    /// Puts back the weights of the best validation epoch of this process's `fit` when a copy
+    /// was kept (early stopping without `bestCheckpoint`); returns whether it did.
+    @discardableResult
+    public func restoreBestWeights() -> Bool {
+        guard let w = bestWeights else { return false }
+        _ = flatGradients.floats.update(fromContentsOf: w)
+        flatGradients.scatterValues()
+        return true
     }
 
     /// One optimiser step on the given samples of `data` (read now, not ahead; in a group,

@@ -30,6 +30,8 @@ struct TrainCommand: ParsableCommand {
           galam train --data data/ --out model/ --epochs 20 --lr-grid 1e-3,1e-4,1e-5
           galam train --data data/ --out model/ --fusion frozen
           galam train --preset paper --data data64/ --out model64/ --epochs 40
+          galam train --preset galam --data data64/ --out galam64/ --epochs 60
+          galam train --data data64/ --out aug64/ --augment dihedral --seed 2
           galam train --data data128/ --out model128/ --micro-batch 8 --threads 2
           mpirun -np 2 galam train --data data64/ --out model64/ --threads 1
           galam train --data data/ --out model/ --stage m3 &    # M3 needs no other network:
@@ -40,7 +42,14 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Dataset folder from `galam prepare`.") var data: String
     @Option(help: "Model folder.") var out: String
-    @Option(help: "Network preset: `paper` (the four networks exactly as the authors' code builds them).") var preset = Preset.paper
+    @Option(help: "Preset: `paper` (the four networks trained exactly as the authors' code trains them) or `galam` (the same networks with --augment dihedral --early-stopping 10 --lr-schedule plateau; see the README's comparison).")
+    var preset = Preset.paper
+    @Option(help: "Augmentation of M2's and M3's training images: `none` or `dihedral` (one of the 8 rotations by 90° and mirrors per galaxy per epoch; never at validation, test or prediction). Default: the preset's.")
+    var augment: AugmentChoice?
+    @Option(name: .customLong("early-stopping"), help: "Stop a stage after this many epochs without a better validation loss (its best epoch's weights are kept); 0: off. Default: the preset's.")
+    var earlyStopping: Int?
+    @Option(name: .customLong("lr-schedule"), help: "Learning rate per epoch: `constant`, `plateau` (halve after 5 epochs without improvement, down to 1e-6) or `cosine` (to 0 at the last epoch). Default: the preset's.")
+    var lrSchedule: ScheduleChoice?
     @Option(help: "Epochs per stage.") var epochs = 100
     @Option(name: .customLong("batch-size"), help: "Mini-batch size.") var batchSize = 32
     @Option(help: "Learning rate for every stage (default: M1, M3, M4 1e-4; M2 1e-3).") var lr: Float?
@@ -60,13 +69,25 @@ struct TrainCommand: ParsableCommand {
     var keepState = false
     @OptionGroup var common: RunOptions
 
-    /// Network presets; only the paper's exists (architecture.md).
-    enum Preset: String, CaseIterable, ExpressibleByArgument { case paper }
+    /// Training presets: the paper's (architecture.md), and GalAM's additions to it.
+    enum Preset: String, CaseIterable, ExpressibleByArgument { case paper, galam }
+    enum AugmentChoice: String, CaseIterable, ExpressibleByArgument { case none, dihedral }
+    enum ScheduleChoice: String, CaseIterable, ExpressibleByArgument {
+        case constant, plateau, cosine
+        var schedule: LearningRateSchedule {
+            switch self {
+            case .constant: return .constant
+            case .plateau: return .plateau
+            case .cosine: return .cosine(minimum: 0)
+            }
+        }
+    }
 
     func validate() throws {
         guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
         if let m = microBatch, m < 1 || m > batchSize { throw ValidationError("--micro-batch must be between 1 and --batch-size (\(batchSize))") }
         if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be ≥ 1") }
+        if let p = earlyStopping, p < 0 { throw ValidationError("--early-stopping must be ≥ 0 (0: off)") }
     }
 
     func run() throws {
@@ -79,6 +100,12 @@ struct TrainCommand: ParsableCommand {
         if let lr { for k in c.learningRates.keys { c.learningRates[k] = lr } }
         c.learningRateGrid = lrGrid?.values
         c.fusions = fusion.values
+        let galam = preset == .galam
+        c.augmentation = (augment ?? (galam ? .dihedral : AugmentChoice.none)) == .dihedral ? .dihedral : nil
+        let patience = earlyStopping ?? (galam ? 10 : 0)
+        c.earlyStopping = patience > 0 ? EarlyStopping(patience: patience) : nil
+        let schedule = (lrSchedule ?? (galam ? .plateau : .constant)).schedule
+        c.learningRateSchedule = schedule == .constant ? nil : schedule
         let group = try launchedProcessGroup()
         var p = PaperPipeline(data: try LabeledDataset(directory: data), modelDirectory: out, config: c)
         p.showProgress = !common.quiet

@@ -64,4 +64,37 @@ final class StageRunnerTests: XCTestCase {
         runner.interruptAfterEpoch = nil
         return (runner, runner.root + "/" + dir)
     }
+
+    /// Early stopping in a stage, validated against negated targets (validation gets worse as
+    /// the model learns): interrupted after epoch 2 and resumed, it stops `patience` epochs
+    /// after its best and keeps the best epoch's weights — those of a plain stage of exactly
+    /// best + 1 epochs — and its stage folder differs from the plain stage's.
+    func testEarlyStoppingStageResumesAndKeepsTheBestEpoch() throws {
+        let train = Self.data(96, seed: 1), v = Self.data(32, seed: 2)
+        let validation = Dataset(inputs: v.inputs, targets: v.targets.map { 1 - 3 * $0 }, count: 32)
+        func stage(_ runner: StageRunner, epochs: Int, stopping: EarlyStopping?) throws -> ([[Float]], StageRunner.Outcome) {
+            let (m, o) = try runner.run(name: "toy", label: "toy", key: ["toy"], makeModel: Self.model, train: train, validation: validation,
+                                        epochs: epochs, learningRate: 1e-2, batchSize: 16, seed: 5, earlyStopping: stopping)
+            return (m.parameters.map { $0.read() }, o)
+        }
+        var runner = StageRunner(root: Fixtures.scratchDirectory("stage-early"))
+        runner.showProgress = false
+        runner.stateSaveIntervalSeconds = 0
+        runner.interruptAfterEpoch = 2
+        let patience = EarlyStopping(patience: 3)
+        XCTAssertThrowsError(try stage(runner, epochs: 40, stopping: patience))
+        runner.interruptAfterEpoch = nil
+        let (weights, outcome) = try stage(runner, epochs: 40, stopping: patience)
+        XCTAssertEqual(outcome.resumedAfterEpoch, 2)
+        let best = try XCTUnwrap(patience.bestEpoch(of: outcome.history))
+        XCTAssertEqual(outcome.history.count, best + 4)
+        XCTAssertLessThan(outcome.history.count, 40)
+
+        var plain = StageRunner(root: runner.root)
+        plain.showProgress = false
+        let (reference, referenceOutcome) = try stage(plain, epochs: best + 1, stopping: nil)
+        XCTAssertNotEqual(referenceOutcome.directory, outcome.directory)
+        XCTAssertEqual(weights, reference)
+        XCTAssertEqual(Array(outcome.history.prefix(best + 1)).map(\.validation), referenceOutcome.history.map(\.validation))
+    }
 }
