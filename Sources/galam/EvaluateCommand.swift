@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reports
+import SurveyIO
 
 /// `galam evaluate`: metrics, figures and the HTML report of a trained model.
 struct EvaluateCommand: ParsableCommand {
@@ -18,8 +19,14 @@ struct EvaluateCommand: ParsableCommand {
         reliability figure and the OOD score distribution. --ood-compare adds the OOD scores \
         of a shifted set (a `galam predict` CSV) to that figure, with its AUROC.
 
+        A folder of seed runs (`galam train --seeds N` writes seed-<s>/ model folders) is \
+        evaluated run by run, and seeds.md and seeds.json give each metric as mean ± SD over \
+        the seeds; --baseline (another such folder, or one model folder) adds the comparison, \
+        marking "(n.s.)" a change of the means smaller than twice √(sd_a² + sd_b²).
+
         Examples:
           galam evaluate --model model/
+          galam evaluate --model galam64/ --baseline paper64/     # both from train --seeds 3
           galam predict --model model/ --images shifted/images --out shifted.csv
           galam evaluate --model model/ --ood-compare "z 0.3-0.5=shifted.csv"
         """)
@@ -27,12 +34,21 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Model folder from `galam train`.") var model: String
     @Option(name: .customLong("ood-compare"), help: "LABEL=PREDICTIONS.csv: a shifted set's `galam predict` output (repeatable).")
     var oodCompare: [String] = []
+    @Option(help: "A baseline to compare seed runs against: a folder of seed-<s>/ runs or one model folder.")
+    var baseline: String?
+    @Option(name: .customLong("baseline-label"), help: "How the comparison names the baseline.") var baselineLabel = "baseline"
+    @Option(help: "How the comparison names this model's configuration.") var label = "this"
 
     func validate() throws {
         for c in oodCompare where !c.contains("=") { throw ValidationError("--ood-compare takes LABEL=PATH, got '\(c)'") }
     }
 
     func run() throws {
+        if let runs = SeedSummary.seedRuns(in: model), !FileManager.default.fileExists(atPath: model + "/model.json") {
+            try evaluateSeeds(runs)
+            return
+        }
+        if baseline != nil { throw ValidationError("--baseline compares folders of seed runs; \(model) has no seed-<s>/ runs") }
         let comparisons = oodCompare.map { c -> (label: String, path: String) in
             let i = c.lastIndex(of: "=")!
             return (String(c[..<i]), String(c[c.index(after: i)...]))
@@ -43,5 +59,23 @@ struct EvaluateCommand: ParsableCommand {
         print(t.header.joined(separator: " | "))
         for r in t.rows { print(r.joined(separator: " | ")) }
         print("report: \(path)")
+    }
+
+    /// Each seed run's report, then the summary over seeds (and the comparison).
+    private func evaluateSeeds(_ runs: [String]) throws {
+        for run in runs {
+            let path = try ModelReport.write(modelDirectory: run, oodComparisons: [])
+            printError("evaluate: \(run): \(path)")
+        }
+        let summary = try SeedSummary(runs: runs)
+        var comparison: String?
+        if let baseline {
+            let base = try SeedSummary(runs: SeedSummary.seedRuns(in: baseline) ?? [baseline])
+            comparison = summary.comparison(against: base, baselineLabel: baselineLabel, label: label)
+        }
+        try summary.write(to: model, comparison: comparison)
+        print(summary.markdown())
+        if let comparison { print(comparison) }
+        print("summary: \(model)/seeds.md")
     }
 }

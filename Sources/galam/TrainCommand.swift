@@ -32,6 +32,7 @@ struct TrainCommand: ParsableCommand {
           galam train --preset paper --data data64/ --out model64/ --epochs 40
           galam train --preset galam --data data64/ --out galam64/ --epochs 60
           galam train --data data64/ --out aug64/ --augment dihedral --seed 2
+          galam train --preset galam --data data64/ --out galam64/ --seeds 3   # galam64/seed-1 … seed-3
           galam train --data data128/ --out model128/ --micro-batch 8 --threads 2
           mpirun -np 2 galam train --data data64/ --out model64/ --threads 1
           galam train --data data/ --out model/ --stage m3 &    # M3 needs no other network:
@@ -58,7 +59,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Fusion: learned, frozen or both, comma-separated (the first listed is used by predict).")
     var fusion = CommaList<PaperModel.Fusion>([.learned, .frozen])
     @Option(name: .customLong("layer-norm-epsilon"), help: "LayerNormalization ε of the fusion.") var layerNormEpsilon: Float = 1e-3
-    @Option(help: "Seed for initialisation, shuffling and dropout.") var seed: UInt64 = 1
+    @Option(help: "Seed for initialisation, shuffling, dropout and augmentation.") var seed: UInt64 = 1
+    @Option(help: "Train the same configuration with this many seeds (--seed, --seed + 1, …) on the same data and split, into OUT/seed-<s>/ (`galam evaluate --model OUT` summarises them).")
+    var seeds = 1
     @Option(name: .customLong("micro-batch"), help: "Samples per forward/backward pass, when fewer than the batch: gradients of the passes are summed, so the update is the batch's (to float rounding) with less activation memory.")
     var microBatch: Int?
     @Option(help: "Train only this network (m1, m2 with the M1 it needs, or m3) into the model folder's stage cache and write no model: independent stages or --lr rates as separate jobs; the full run then finds them done.")
@@ -87,6 +90,10 @@ struct TrainCommand: ParsableCommand {
         guard epochs >= 1, batchSize >= 1 else { throw ValidationError("--epochs and --batch-size must be ≥ 1") }
         if let m = microBatch, m < 1 || m > batchSize { throw ValidationError("--micro-batch must be between 1 and --batch-size (\(batchSize))") }
         if let s = stopAfter, s < 1 { throw ValidationError("--stop-after must be ≥ 1") }
+        if seeds < 1 { throw ValidationError("--seeds must be ≥ 1") }
+        if seeds > 1 && stopAfter != nil {
+            throw ValidationError("--stop-after trains one seed at a time: run one job per seed (--seed S --out OUT/seed-S)")
+        }
         if let p = earlyStopping, p < 0 { throw ValidationError("--early-stopping must be ≥ 0 (0: off)") }
     }
 
@@ -107,16 +114,26 @@ struct TrainCommand: ParsableCommand {
         let schedule = (lrSchedule ?? (galam ? .plateau : .constant)).schedule
         c.learningRateSchedule = schedule == .constant ? nil : schedule
         let group = try launchedProcessGroup()
-        var p = PaperPipeline(data: try LabeledDataset(directory: data), modelDirectory: out, config: c)
+        let dataset = try LabeledDataset(directory: data)
+        if group.size > 1 && group.isRoot && !common.quiet {
+            printError("train: \(group.size) processes, \(common.threads) threads each; global batch \(batchSize) (\(batchSize / group.size)–\((batchSize + group.size - 1) / group.size) per process)")
+        }
+        for k in 0..<UInt64(seeds) {
+            c.seed = seed + k
+            try train(dataset, config: c, into: seeds > 1 ? out + "/seed-\(c.seed)" : out, group: group)
+        }
+        if seeds > 1 && group.isRoot { print("train: \(seeds) seeds → \(out)/seed-*/ (galam evaluate --model \(out) summarises them)") }
+    }
+
+    /// One full training run (one seed) into `out`.
+    private func train(_ dataset: LabeledDataset, config c: TrainingConfig, into out: String, group: ProcessGroup) throws {
+        var p = PaperPipeline(data: dataset, modelDirectory: out, config: c)
         p.showProgress = !common.quiet
         p.keepState = keepState
         p.threads = common.threads
         p.group = group
         p.stopAfterEpochs = stopAfter
         p.onlyStage = stage
-        if group.size > 1 && group.isRoot && !common.quiet {
-            printError("train: \(group.size) processes, \(common.threads) threads each; global batch \(batchSize) (\(batchSize / group.size)–\((batchSize + group.size - 1) / group.size) per process)")
-        }
         let start = Date()
         do {
             let r = try p.run()

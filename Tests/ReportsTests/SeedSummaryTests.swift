@@ -1,0 +1,58 @@
+import Foundation
+@testable import Reports
+import XCTest
+
+/// Mean ± SD over seeds and the significance marks of a comparison, against hand calculations.
+final class SeedSummaryTests: XCTestCase {
+    /// An evaluation with one model whose test metrics have the given SDs (MAE = SD, no truth).
+    func evaluation(_ model: String, ageSD: Double, mhSD: Double, testCount: Int = 40) throws -> Evaluation {
+        func metrics(_ sd: Double) -> String { "{\"count\": \(testCount), \"mse\": \(sd * sd), \"mae\": \(sd), \"bias\": 0, \"sd\": \(sd)}" }
+        let json = """
+        {"tool": "galam", "split": "test", "testCount": \(testCount), "models": [
+          {"model": "\(model)", "age": \(metrics(ageSD)), "metallicity": \(metrics(mhSD)), "sdPerSNRBin": {}}]}
+        """
+        return try JSONDecoder().decode(Evaluation.self, from: Data(json.utf8))
+    }
+
+    func testMeanAndSampleSDOverSeedsAndSignificance() throws {
+        // age SD 0.20, 0.21, 0.22: mean 0.21, sample SD 0.01; [M/H] SD 0.20, 0.30, 0.25: mean 0.25, SD 0.05.
+        let galam = try SeedSummary(runs: ["g1", "g2", "g3"], evaluations: [
+            evaluation("image_only", ageSD: 0.20, mhSD: 0.20), evaluation("image_only", ageSD: 0.21, mhSD: 0.30),
+            evaluation("image_only", ageSD: 0.22, mhSD: 0.25)])
+        let age = try XCTUnwrap(galam.models["image_only"]?["age SD"])
+        XCTAssertEqual(age.mean, 0.21, accuracy: 1e-12)
+        XCTAssertEqual(age.sd, 0.01, accuracy: 1e-12)
+        let mh = try XCTUnwrap(galam.models["image_only"]?["[M/H] SD"])
+        XCTAssertEqual(mh.sd, 0.05, accuracy: 1e-12)
+        XCTAssertNil(galam.models["image_only"]?["age SD vs truth"], "no truth, no truth metrics")
+
+        // Baseline: age 0.25 (three equal seeds, SD 0) → Δ −0.04 beyond 2·√(0.01² + 0) = 0.02: significant.
+        // [M/H] 0.26 → Δ −0.01 within 2·0.05: not significant.
+        let paper = try SeedSummary(runs: ["p1", "p2", "p3"], evaluations: (0..<3).map { _ in
+            try evaluation("image_only", ageSD: 0.25, mhSD: 0.26) })
+        XCTAssertEqual(SeedSummary.significant(paper.models["image_only"]!["age SD"]!, age), true)
+        XCTAssertEqual(SeedSummary.significant(paper.models["image_only"]!["[M/H] SD"]!, mh), false)
+        let table = galam.comparison(against: paper, baselineLabel: "paper", label: "galam", reference: "image_only")
+        XCTAssertTrue(table.contains("| image-only (M3) | age SD | 0.2500 ± 0.0000 | 0.2100 ± 0.0100 | −16.0 % |"), table)
+        XCTAssertTrue(table.contains("| image-only (M3) | [M/H] SD | 0.2600 ± 0.0000 | 0.2500 ± 0.0500 | −3.8 % (n.s.) |"), table)
+        // One seed: no spread to judge by.
+        let single = try SeedSummary(runs: ["s"], evaluations: [evaluation("image_only", ageSD: 0.1, mhSD: 0.1)])
+        XCTAssertNil(SeedSummary.significant(single.models["image_only"]!["age SD"]!, age))
+        XCTAssertEqual(single.models["image_only"]!["age SD"]!.sd, 0)
+
+        XCTAssertThrowsError(try SeedSummary(runs: ["a", "b"], evaluations: [
+            evaluation("image_only", ageSD: 0.2, mhSD: 0.2), evaluation("image_only", ageSD: 0.2, mhSD: 0.2, testCount: 39)]),
+                             "runs on different splits must not be summarised together")
+    }
+
+    func testSeedRunsAreFoundInSeedOrder() throws {
+        let dir = NSTemporaryDirectory() + "seeds-\(UUID().uuidString.prefix(8))"
+        for s in [10, 2, 1] {
+            try FileManager.default.createDirectory(atPath: dir + "/seed-\(s)", withIntermediateDirectories: true)
+            FileManager.default.createFile(atPath: dir + "/seed-\(s)/predictions.csv", contents: Data())
+        }
+        try FileManager.default.createDirectory(atPath: dir + "/seed-3", withIntermediateDirectories: true)   // unfinished: no predictions
+        XCTAssertEqual(SeedSummary.seedRuns(in: dir), [1, 2, 10].map { dir + "/seed-\($0)" })
+        XCTAssertNil(SeedSummary.seedRuns(in: dir + "/seed-1"))
+    }
+}
