@@ -49,11 +49,14 @@ public struct PaperPipeline {
     /// A stage's training and validation sources. The training images of an image network
     /// (`augmented`) get the configured augmentation; validation images never do (nor do the
     /// whole-set sources that write features and predictions, built without one).
+    /// `validationTarget` replaces `target` for validation (distillation trains towards a mix
+    /// of labels and M1's predictions, and validates against the labels).
     public static func stageSources(train: [Int], validation: [Int], inputs: [DatasetColumn], target: DatasetColumn,
+                                    validationTarget: DatasetColumn? = nil,
                                     config: TrainingConfig, augmented: Bool) -> (train: DatasetSource, validation: DatasetSource) {
         let augmentation = augmented ? config.augmentation.map { _ in DihedralAugmentation(seed: config.seed) } : nil
         return (DatasetSource(rows: train, inputs: inputs, target: target, augmentation: augmentation),
-                DatasetSource(rows: validation, inputs: inputs, target: target))
+                DatasetSource(rows: validation, inputs: inputs, target: validationTarget ?? target))
     }
 
     public func run() throws -> Result {
@@ -79,7 +82,8 @@ public struct PaperPipeline {
         // Everything per galaxy is read from disk batch by batch (`DatasetSource`): the arrays
         // of the dataset, and each network's features once it has written them. Only the
         // scaled labels (two floats a galaxy) and the predictions are held in memory.
-        let labels = DatasetColumn.table(data.targets.flatMap { scaler.scale($0).map(Float.init) }, width: PaperModel.labelCount)
+        let scaledLabels = data.targets.flatMap { scaler.scale($0).map(Float.init) }
+        let labels = DatasetColumn.table(scaledLabels, width: PaperModel.labelCount)
         let spectra = try DatasetColumn.floats(path: data.directory + "/spectra.npy")
         let images = DatasetColumn.images(try NPYRowReader<UInt8>(path: data.directory + "/images.npy"))
         func splits(_ inputs: [DatasetColumn], _ target: DatasetColumn, augmented: Bool = false) -> (BatchSource, BatchSource) {
@@ -114,14 +118,29 @@ public struct PaperPipeline {
             return best!.0
         }
 
-        /// M3 depends on no other network: with `onlyStage` m3 it is the one stage trained.
-        func trainM3() throws -> [Float] {
-            let m3 = try train(.m3, key: ["m3", "\(size)", "\(ch)"] + augmentationKey,
-                               make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) },
-                               splits([images], labels, augmented: true))
+        /// M3 depends on no other network unless distilled from M1 (`m1`: its scaled
+        /// predictions for every galaxy, on rank 0, and its checkpoint): with `onlyStage` m3
+        /// it is then the one stage trained.
+        func trainM3(distilledFrom m1: (predictions: [Float], checkpoint: String)? = nil) throws -> [Float] {
+            var target = labels, key = ["m3", "\(size)", "\(ch)"] + augmentationKey
+            if let weight = config.distillation, let m1 {
+                // Training targets (1 − w)·label + w·M1(spectrum), in the scaled label space;
+                // validation stays on the labels, so the best epoch is the one closest to them.
+                let path = modelDirectory + "/stages/m3-distillation-targets.npy"
+                try onRoot(()) {
+                    let mixed = zip(scaledLabels, m1.predictions).map { (1 - weight) * $0 + weight * $1 }
+                    try NPYArray(shape: [data.count, PaperModel.labelCount], values: mixed).write(to: path)
+                }
+                target = try .floats(path: path)
+                key += ["distill=\(weight)", m1.checkpoint]
+            }
+            let sets = Self.stageSources(train: tr, validation: va, inputs: [images], target: target, validationTarget: labels,
+                                         config: config, augmented: true)
+            let m3 = try train(.m3, key: key, make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) },
+                               (sets.train, sets.validation))
             return try onRoot([]) { try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3) }
         }
-        if onlyStage == .m3 {
+        if onlyStage == .m3 && config.distillation == nil {
             _ = try trainM3()
             return result
         }
@@ -135,6 +154,10 @@ public struct PaperPipeline {
             return try onRoot([]) { try PaperModel.writeSpectralFeatures(m1: m1, of: every([spectra]), to: features.m1) }
         }()
         if onlyStage == .m1 { return result }
+        if onlyStage == .m3 {
+            _ = try trainM3(distilledFrom: (m1Pred, checkpoints["m1"]!))
+            return result
+        }
         let f1 = try DatasetColumn.floats(path: features.m1)
 
         // M2: images → M1's features (simulated spectral features).
@@ -148,7 +171,7 @@ public struct PaperPipeline {
 
         if onlyStage == .m2 { return result }
         // M3: images → labels; its features are I.
-        let m3Pred = try trainM3()
+        let m3Pred = try trainM3(distilledFrom: (m1Pred, checkpoints["m1"]!))
         let f3 = try DatasetColumn.floats(path: features.m3)
 
         // M4 in each fusion mode, and (for the first) the with-real-spectra ablation: S = M1's features.

@@ -35,6 +35,11 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var earlyStopping: EarlyStopping?
     /// The learning rate per epoch (`--lr-schedule`); nil: constant (the paper).
     public var learningRateSchedule: LearningRateSchedule?
+    /// Distillation (`--distill w`): M3 trains towards (1 − w)·label + w·M1's prediction from
+    /// the spectrum (spectra as privileged information: M1 is less noisy than the fitted labels
+    /// at low S/N, and prediction still needs only the image); validation stays on the labels.
+    /// Nil: labels alone (the paper).
+    public var distillation: Float?
 
     /// Image augmentations.
     public enum Augmentation: String, Codable, CaseIterable, Sendable { case dihedral }

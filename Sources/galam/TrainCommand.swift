@@ -51,6 +51,8 @@ struct TrainCommand: ParsableCommand {
     var earlyStopping: Int?
     @Option(name: .customLong("lr-schedule"), help: "Learning rate per epoch: `constant`, `plateau` (halve after 5 epochs without improvement, down to 1e-6) or `cosine` (to 0 at the last epoch). Default: the preset's.")
     var lrSchedule: ScheduleChoice?
+    @Option(help: "Distillation: M3 (image-only) trains towards (1 − W)·label + W·M1's prediction from the spectrum, validated on the labels; 0: off. Default: the preset's.")
+    var distill: Float?
     @Option(help: "Epochs per stage.") var epochs = 100
     @Option(name: .customLong("batch-size"), help: "Mini-batch size.") var batchSize = 32
     @Option(help: "Learning rate for every stage (default: M1, M3, M4 1e-4; M2 1e-3).") var lr: Float?
@@ -94,6 +96,7 @@ struct TrainCommand: ParsableCommand {
         if seeds > 1 && stopAfter != nil {
             throw ValidationError("--stop-after trains one seed at a time: run one job per seed (--seed S --out OUT/seed-S)")
         }
+        if let w = distill, !(0...1).contains(w) { throw ValidationError("--distill must be between 0 and 1") }
         if let p = earlyStopping, p < 0 { throw ValidationError("--early-stopping must be ≥ 0 (0: off)") }
     }
 
@@ -113,6 +116,8 @@ struct TrainCommand: ParsableCommand {
         c.earlyStopping = patience > 0 ? EarlyStopping(patience: patience) : nil
         let schedule = (lrSchedule ?? (galam ? .plateau : .constant)).schedule
         c.learningRateSchedule = schedule == .constant ? nil : schedule
+        let distillation = distill ?? 0
+        c.distillation = distillation > 0 ? distillation : nil
         let group = try launchedProcessGroup()
         let dataset = try LabeledDataset(directory: data)
         if group.size > 1 && group.isRoot && !common.quiet {
