@@ -231,7 +231,7 @@ public struct StageHistory: Codable {
         self.stage = stage
         self.learningRate = learningRate
         self.epochs = epochs
-        bestEpoch = epochs.indices.min { epochs[$0].validation < epochs[$1].validation }.map { $0 + 1 }
+        bestEpoch = epochs.bestEpoch.map { $0 + 1 }
         learningRateSchedule = config.learningRateSchedule ?? .constant
         earlyStopping = config.earlyStopping
         stoppedEarly = epochs.count < config.epochs

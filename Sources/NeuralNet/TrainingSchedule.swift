@@ -21,9 +21,13 @@ public struct EarlyStopping: Codable, Equatable, Sendable {
     }
 
     /// The 0-based epoch of lowest validation loss (the first, on ties), nil when empty.
-    public func bestEpoch(of history: [EpochLoss]) -> Int? {
-        history.indices.min { history[$0].validation < history[$1].validation || (history[$0].validation == history[$1].validation && $0 < $1) }
-    }
+    public func bestEpoch(of history: [EpochLoss]) -> Int? { history.bestEpoch }
+}
+
+extension Array where Element == EpochLoss {
+    /// The 0-based epoch of lowest validation loss (the first, on ties), nil when empty: the
+    /// epoch whose weights a best-validation checkpoint holds.
+    public var bestEpoch: Int? { indices.min { self[$0].validation < self[$1].validation } }
 }
 
 /// The learning rate of each epoch, from the base rate and the loss history so far — a pure
