@@ -70,3 +70,4 @@ final class AugmentationTests: XCTestCase {
                           (0..<48).map { a.transform(epoch: 0, row: $0) }, "another seed draws otherwise")
     }
 }
+
