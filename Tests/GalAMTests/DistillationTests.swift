@@ -9,17 +9,7 @@ import XCTest
 /// the predictions file (in physical units: the label scaling is affine per column).
 final class DistillationTests: XCTestCase {
     func testM3TrainsTowardsTheMixOfLabelsAndM1() throws {
-        let dir = Fixtures.scratchDirectory("distill")
-        var sim = SimulateJob(count: 16, outputDirectory: dir + "/mock", seed: 11)
-        sim.imageSize = 64
-        sim.showProgress = false
-        _ = try sim.run()
-        var job = DatasetBuilder(catalogPath: dir + "/mock/catalog.csv", spectraDirectory: dir + "/mock/spectra",
-                                 imagesDirectory: dir + "/mock/images", labelsPath: dir + "/mock/truth.csv", outputDirectory: dir + "/data")
-        job.images.size = 48
-        job.showProgress = false
-        _ = try job.run()
-        let data = try LabeledDataset(directory: dir + "/data")
+        let (dir, data) = try smallPreparedSurvey("distill")
         var config = TrainingConfig()
         config.epochs = 1
         config.fusions = [.learned]

@@ -11,17 +11,7 @@ import XCTest
 /// in-memory path it replaced (`LabeledDataset.images(_:)`/`spectra(_:)` copied whole).
 final class StreamedDatasetTests: XCTestCase {
     func testSourceReadsExactlyTheRowsOfTheInMemoryPathInSeededOrder() throws {
-        let dir = Fixtures.scratchDirectory("stream")
-        var sim = SimulateJob(count: 16, outputDirectory: dir + "/mock", seed: 11)
-        sim.imageSize = 64
-        sim.showProgress = false
-        _ = try sim.run()
-        var job = DatasetBuilder(catalogPath: dir + "/mock/catalog.csv", spectraDirectory: dir + "/mock/spectra",
-                                 imagesDirectory: dir + "/mock/images", labelsPath: dir + "/mock/truth.csv", outputDirectory: dir + "/data")
-        job.images.size = 48
-        job.showProgress = false
-        _ = try job.run()
-        let data = try LabeledDataset(directory: dir + "/data")
+        let (dir, data) = try smallPreparedSurvey("stream")
         let rows = data.indices(.train)
         XCTAssertGreaterThan(rows.count, 4)
         let labels = data.targets.flatMap { $0.map(Float.init) }
