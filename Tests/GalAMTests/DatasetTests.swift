@@ -34,19 +34,8 @@ final class DatasetTests: XCTestCase {
     /// A tiny simulated survey through `prepare`: the kept galaxies have both arrays, their
     /// labels are the truth, the rest carry reasons.
     func testPrepareOnSimulatedSurvey() throws {
-        let dir = Fixtures.scratchDirectory("prep")
-        var sim = SimulateJob(count: 24, outputDirectory: dir + "/mock", seed: 5)
-        sim.imageSize = 64
-        sim.showProgress = false
-        _ = try sim.run()
-        var job = DatasetBuilder(catalogPath: dir + "/mock/catalog.csv", spectraDirectory: dir + "/mock/spectra",
-                                 imagesDirectory: dir + "/mock/images", labelsPath: dir + "/mock/truth.csv", outputDirectory: dir + "/data")
-        job.images.size = 48  // M2's smallest input is 46 px
-        job.truthPath = dir + "/mock/truth.csv"
-        job.showProgress = false
-        let s = try job.run()
+        let (dir, data, s) = try smallPreparedSurvey("prep", count: 24, seed: 5, recordTruth: true)
         XCTAssertGreaterThan(s.accepted, 8)
-        let data = try LabeledDataset(directory: dir + "/data")
         XCTAssertEqual(data.count, s.accepted)
         XCTAssertEqual(data.spectrumLength, 4171)
         XCTAssertEqual([data.imageSize, data.channels], [48, 3])

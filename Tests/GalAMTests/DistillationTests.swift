@@ -9,7 +9,7 @@ import XCTest
 /// the predictions file (in physical units: the label scaling is affine per column).
 final class DistillationTests: XCTestCase {
     func testM3TrainsTowardsTheMixOfLabelsAndM1() throws {
-        let (dir, data) = try smallPreparedSurvey("distill")
+        let (dir, data, _) = try smallPreparedSurvey("distill")
         var config = TrainingConfig()
         config.epochs = 1
         config.fusions = [.learned]

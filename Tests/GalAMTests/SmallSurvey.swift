@@ -3,18 +3,21 @@ import GalAM
 import MockSurvey
 import TestSupport
 
-/// A 16-galaxy simulated survey (seed 11, 64 px cutouts) prepared at 48 px with the truth as
-/// labels, in a fresh scratch folder: `dir/mock` and `dir/data`.
-func smallPreparedSurvey(_ name: String) throws -> (dir: String, data: LabeledDataset) {
+/// A small simulated survey (64 px cutouts) prepared at 48 px — M2's smallest input is 46 px —
+/// with the truth as labels (and, with `recordTruth`, as the dataset's truth too), in a fresh
+/// scratch folder: `dir/mock` and `dir/data`; `summary` is `prepare`'s.
+func smallPreparedSurvey(_ name: String, count: Int = 16, seed: UInt64 = 11, recordTruth: Bool = false) throws
+    -> (dir: String, data: LabeledDataset, summary: DatasetBuilder.Summary) {
     let dir = Fixtures.scratchDirectory(name)
-    var sim = SimulateJob(count: 16, outputDirectory: dir + "/mock", seed: 11)
+    var sim = SimulateJob(count: count, outputDirectory: dir + "/mock", seed: seed)
     sim.imageSize = 64
     sim.showProgress = false
     _ = try sim.run()
     var job = DatasetBuilder(catalogPath: dir + "/mock/catalog.csv", spectraDirectory: dir + "/mock/spectra",
                              imagesDirectory: dir + "/mock/images", labelsPath: dir + "/mock/truth.csv", outputDirectory: dir + "/data")
     job.images.size = 48
+    if recordTruth { job.truthPath = dir + "/mock/truth.csv" }
     job.showProgress = false
-    _ = try job.run()
-    return (dir, try LabeledDataset(directory: dir + "/data"))
+    let summary = try job.run()
+    return (dir, try LabeledDataset(directory: dir + "/data"), summary)
 }

@@ -11,7 +11,7 @@ import XCTest
 /// in-memory path it replaced (`LabeledDataset.images(_:)`/`spectra(_:)` copied whole).
 final class StreamedDatasetTests: XCTestCase {
     func testSourceReadsExactlyTheRowsOfTheInMemoryPathInSeededOrder() throws {
-        let (dir, data) = try smallPreparedSurvey("stream")
+        let (dir, data, _) = try smallPreparedSurvey("stream")
         let rows = data.indices(.train)
         XCTAssertGreaterThan(rows.count, 4)
         let labels = data.targets.flatMap { $0.map(Float.init) }
