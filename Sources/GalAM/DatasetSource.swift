@@ -5,12 +5,15 @@ import SurveyIO
 
 /// One column of per-galaxy values a network reads, by dataset row: the images (uint8,
 /// scaled to [0, 1] per batch as the authors' code scales them), a float array on disk
-/// (spectra, a network's features), or a small table in memory (scaled labels).
+/// (spectra, a network's features), a small table in memory (scaled labels), or several of
+/// these side by side (a target with an auxiliary part).
 public enum DatasetColumn {
     case images(NPYRowReader<UInt8>)
     case floats(NPYRowReader<Float>)
     /// `width` values per dataset row, rows back to back.
     case table([Float], width: Int)
+    /// Each row is the columns' rows one after another (images are not joined).
+    case joined([DatasetColumn])
 
     /// Values per galaxy.
     public var width: Int {
@@ -18,6 +21,7 @@ public enum DatasetColumn {
         case let .images(r): return r.rowLength
         case let .floats(r): return r.rowLength
         case let .table(_, w): return w
+        case let .joined(parts): return parts.reduce(0) { $0 + $1.width }
         }
     }
 
@@ -52,6 +56,18 @@ public enum DatasetColumn {
         case let .table(values, _):
             values.withUnsafeBufferPointer { v in
                 for (j, p) in positions.enumerated() { (out + j * w).update(from: v.baseAddress! + rows[p] * w, count: w) }
+            }
+        case let .joined(parts):
+            // Each part into a buffer of its own, then its slice of every row.
+            var offset = 0
+            for part in parts {
+                let pw = part.width
+                var buffer = [Float](repeating: 0, count: positions.count * pw)
+                try buffer.withUnsafeMutableBufferPointer { try part.read(rows, positions: positions, into: $0.baseAddress!, scratch: &scratch) }
+                buffer.withUnsafeBufferPointer { b in
+                    for j in 0..<positions.count { (out + j * w + offset).update(from: b.baseAddress! + j * pw, count: pw) }
+                }
+                offset += pw
             }
         }
     }

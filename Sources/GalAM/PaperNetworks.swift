@@ -49,7 +49,9 @@ public enum PaperNetworks {
 
     /// M3, the image feature extractor: four blocks of three `same` 3×3 convolutions (the
     /// first two with L2) and a 2×2 max pool, then Dense 2048 → `features` 1024 → 2.
-    public static func m3(size: Int = 128, channels: Int = 3, seed: UInt64 = 0, context: ComputeContext = .standard) -> Sequential {
+    /// `outputs` beyond the 2 labels make the auxiliary-loss network (`AuxiliaryFeatures`).
+    public static func m3(size: Int = 128, channels: Int = 3, outputs: Int = 2, seed: UInt64 = 0,
+                          context: ComputeContext = .standard) -> Sequential {
         var n = Namer()
         var layers: [Layer] = []
         for f in [32, 64, 128, 256] {
@@ -59,7 +61,7 @@ public enum PaperNetworks {
             layers.append(MaxPool(n("max_pooling2d"), pool: [2, 2]))
         }
         layers += [Flatten(n("flatten")), Dense(n("dense"), units: 2048, relu: true),
-                   Dense("features", units: 1024, relu: true), Dense(n("dense"), units: 2)]
+                   Dense("features", units: 1024, relu: true), Dense(n("dense"), units: outputs)]
         return Sequential(inputShape: [size, size, channels], layers: layers, seed: seed, context: context)
     }
 

@@ -102,7 +102,8 @@ public struct PaperPipeline {
                         m3: modelDirectory + "/features_m3.npy")
 
         /// Trains `stage` at each learning rate of the grid and keeps the best by validation loss.
-        func train(_ stage: PaperModel.Stage, key: [String], make: () -> Network, _ sets: (BatchSource, BatchSource)) throws -> Network {
+        func train(_ stage: PaperModel.Stage, key: [String], make: () -> Network, _ sets: (BatchSource, BatchSource),
+                   lossWeights: (training: [Float], validation: [Float])? = nil) throws -> Network {
             let rates = config.learningRateGrid ?? [config.learningRate(stage.learningRateKey)]
             var best: (Network, StageRunner.Outcome)?
             for lr in rates {
@@ -110,7 +111,7 @@ public struct PaperPipeline {
                                             key: [datasetKey] + key, makeModel: make, train: sets.0, validation: sets.1,
                                             epochs: config.epochs, learningRate: lr, batchSize: config.batchSize, seed: config.seed,
                                             microBatch: config.microBatch, schedule: config.learningRateSchedule ?? .constant,
-                                            earlyStopping: config.earlyStopping)
+                                            earlyStopping: config.earlyStopping, lossWeights: lossWeights)
                 if best == nil || o.bestValidation < best!.1.bestValidation { best = (m, o) }
             }
             result.histories.append((stage.label, best!.1.history, best!.1.learningRate))
@@ -118,11 +119,15 @@ public struct PaperPipeline {
             return best!.0
         }
 
-        /// M3 depends on no other network unless distilled from M1 (`m1`: its scaled
-        /// predictions for every galaxy, on rank 0, and its checkpoint): with `onlyStage` m3
-        /// it is then the one stage trained.
-        func trainM3(distilledFrom m1: (predictions: [Float], checkpoint: String)? = nil) throws -> [Float] {
-            var target = labels, key = ["m3", "\(size)", "\(ch)"] + augmentationKey
+        /// What M3 may learn from M1 (distillation, auxiliary features): its scaled predictions
+        /// for every galaxy (on rank 0), its checkpoint and its features.
+        typealias SpectralTeacher = (predictions: [Float], checkpoint: String, features: DatasetColumn)
+        let m3NeedsM1 = config.distillation != nil || config.auxiliaryFeatures != nil
+
+        /// M3 depends on no other network unless it learns from M1: with `onlyStage` m3 it is
+        /// then the one stage trained.
+        func trainM3(teacher m1: SpectralTeacher? = nil) throws -> [Float] {
+            var target = labels, validationTarget = labels, key = ["m3", "\(size)", "\(ch)"] + augmentationKey
             if let weight = config.distillation, let m1 {
                 // Training targets (1 − w)·label + w·M1(spectrum), in the scaled label space;
                 // validation stays on the labels, so the best epoch is the one closest to them.
@@ -132,15 +137,32 @@ public struct PaperPipeline {
                     try NPYArray(shape: [data.count, PaperModel.labelCount], values: mixed).write(to: path)
                 }
                 target = try .floats(path: path)
-                key += ["distill=\(weight)", m1.checkpoint]
+                key += ["distill=\(weight)"]
             }
-            let sets = Self.stageSources(train: tr, validation: va, inputs: [images], target: target, validationTarget: labels,
+            var lossWeights: (training: [Float], validation: [Float])?
+            if let weight = config.auxiliaryFeatures, let m1 {
+                // M1's features beside the labels, counted in training only (AuxiliaryFeatures).
+                target = .joined([target, m1.features])
+                validationTarget = .joined([labels, m1.features])
+                lossWeights = AuxiliaryFeatures.lossWeights(weight: weight)
+                key += ["aux-features=\(weight)"]
+            }
+            if let m1 { key.append(m1.checkpoint) }
+            let sets = Self.stageSources(train: tr, validation: va, inputs: [images], target: target, validationTarget: validationTarget,
                                          config: config, augmented: true)
-            let m3 = try train(.m3, key: key, make: { PaperNetworks.m3(size: size, channels: ch, seed: config.seed, context: context) },
-                               (sets.train, sets.validation))
+            let outputs = lossWeights == nil ? PaperModel.labelCount : AuxiliaryFeatures.outputs
+            var m3 = try train(.m3, key: key, make: { PaperNetworks.m3(size: size, channels: ch, outputs: outputs, seed: config.seed, context: context) },
+                               (sets.train, sets.validation), lossWeights: lossWeights)
+            if lossWeights != nil {
+                // The paper's M3 cut from it is what the model folder holds and later stages use.
+                m3 = try AuxiliaryFeatures.imageOnlyNetwork(from: m3 as! Sequential, size: size, channels: ch, context: context)
+                let rel = checkpoints["m3"]!.replacingOccurrences(of: "/best.safetensors", with: "/image-only.safetensors")
+                try onRoot(()) { try AtomicFile.produce(modelDirectory + "/" + rel) { try Checkpoint.save(m3, to: URL(fileURLWithPath: $0)) } }
+                checkpoints["m3"] = rel
+            }
             return try onRoot([]) { try PaperModel.writeImageFeatures(m3: m3, of: every([images]), to: features.m3) }
         }
-        if onlyStage == .m3 && config.distillation == nil {
+        if onlyStage == .m3 && !m3NeedsM1 {
             _ = try trainM3()
             return result
         }
@@ -154,11 +176,12 @@ public struct PaperPipeline {
             return try onRoot([]) { try PaperModel.writeSpectralFeatures(m1: m1, of: every([spectra]), to: features.m1) }
         }()
         if onlyStage == .m1 { return result }
+        let f1 = try DatasetColumn.floats(path: features.m1)
+        let teacher: SpectralTeacher? = m3NeedsM1 ? (m1Pred, checkpoints["m1"]!, f1) : nil
         if onlyStage == .m3 {
-            _ = try trainM3(distilledFrom: (m1Pred, checkpoints["m1"]!))
+            _ = try trainM3(teacher: teacher)
             return result
         }
-        let f1 = try DatasetColumn.floats(path: features.m1)
 
         // M2: images → M1's features (simulated spectral features).
         try {
@@ -171,7 +194,7 @@ public struct PaperPipeline {
 
         if onlyStage == .m2 { return result }
         // M3: images → labels; its features are I.
-        let m3Pred = try trainM3(distilledFrom: (m1Pred, checkpoints["m1"]!))
+        let m3Pred = try trainM3(teacher: teacher)
         let f3 = try DatasetColumn.floats(path: features.m3)
 
         // M4 in each fusion mode, and (for the first) the with-real-spectra ablation: S = M1's features.

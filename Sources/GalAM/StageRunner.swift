@@ -72,11 +72,13 @@ public struct StageRunner {
     }
 
     /// Trains `makeModel()` (or loads the finished stage) and leaves the best weights in the
-    /// returned model.
+    /// returned model. `lossWeights`: per output column, of the training and the validation
+    /// loss (`Trainer.trainingLossWeights`); the caller puts what sets them into `key`.
     public func run(name: String, label: String, key parts: [String], makeModel: () -> Network,
                     train: BatchSource, validation: BatchSource, epochs: Int, learningRate: Float, batchSize: Int,
                     seed: UInt64, microBatch: Int? = nil, schedule: LearningRateSchedule = .constant,
-                    earlyStopping: EarlyStopping? = nil) throws -> (model: Network, outcome: Outcome) {
+                    earlyStopping: EarlyStopping? = nil,
+                    lossWeights: (training: [Float], validation: [Float])? = nil) throws -> (model: Network, outcome: Outcome) {
         // Settings added after the paper enter the key only when used, so the paper's stage
         // folders keep their names.
         let extra = (schedule == .constant ? [] : ["schedule=\(schedule)"]) + (earlyStopping.map { ["patience=\($0.patience)"] } ?? [])
@@ -96,6 +98,8 @@ public struct StageRunner {
         trainer.microBatch = microBatch
         trainer.schedule = schedule
         trainer.earlyStopping = earlyStopping
+        trainer.trainingLossWeights = lossWeights?.training
+        trainer.validationLossWeights = lossWeights?.validation
         trainer.group = group
         let root = group.isRoot
         // Best weights go to a temporary name and are renamed, so `best` is never half-written.

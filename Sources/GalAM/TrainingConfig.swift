@@ -40,6 +40,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// at low S/N, and prediction still needs only the image); validation stays on the labels.
     /// Nil: labels alone (the paper).
     public var distillation: Float?
+    /// Auxiliary features (`--aux-features w`): M3 also learns M1's 1024 spectral features, with
+    /// weight w beside its labels' loss, validated on the labels; the paper's M3 is then cut
+    /// from it (`AuxiliaryFeatures`). Nil: labels alone (the paper).
+    public var auxiliaryFeatures: Float?
 
     /// Image augmentations.
     public enum Augmentation: String, Codable, CaseIterable, Sendable { case dihedral }

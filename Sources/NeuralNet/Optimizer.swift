@@ -107,28 +107,37 @@ public enum Regularizer {
     }
 }
 
-/// Mean squared error over all elements, as Keras's `mse` averaged over a batch.
+/// Mean squared error over all elements, as Keras's `mse` averaged over a batch; optionally
+/// with a weight per output column, Σ_c w_c·(y_c − t_c)² averaged over columns and samples, so
+/// an auxiliary target (a network taught a second quantity beside its labels) counts apart
+/// from the main one, or not at all (weight 0).
 public final class MSELoss {
+    /// The weight of each output column (nil: 1 each, plain MSE).
+    public let columnWeights: [Float]?
     private var grads = BatchCache<Tensor>()
 
-    public init() {}
+    public init(columnWeights: [Float]? = nil) { self.columnWeights = columnWeights }
 
-    /// The loss mean((y − t)²); `target` holds y's element count in the same order.
+    /// The loss mean(w·(y − t)²); `target` holds y's element count in the same order.
     public func loss(_ y: Tensor, _ target: UnsafePointer<Float>) -> Double {
         sumOfSquaredErrors(y, target) / Double(y.count)
     }
 
-    /// Σ(y − t)² over the first `rows` samples of y (all when nil), in double; `target`
+    /// Σ w·(y − t)² over the first `rows` samples of y (all when nil), in double; `target`
     /// holds those samples' values. Rows beyond are a pass's padding (see `Trainer`).
     public func sumOfSquaredErrors(_ y: Tensor, _ target: UnsafePointer<Float>, rows: Int? = nil) -> Double {
         precondition(y.isPlain, "MSE reads plain outputs")
         var s: Double = 0
-        let p = y.data
-        for i in 0..<elements(y, rows) { let d = Double(p[i]) - Double(target[i]); s += d * d }
+        let p = y.data, n = elements(y, rows)
+        if let w = weights(for: y) {
+            for i in 0..<n { let d = Double(p[i]) - Double(target[i]); s += Double(w[i % w.count]) * d * d }
+        } else {
+            for i in 0..<n { let d = Double(p[i]) - Double(target[i]); s += d * d }
+        }
         return s
     }
 
-    /// dLoss/dy = 2(y − t)/`normaliser` into a reused tensor: `normaliser` is y's element
+    /// dLoss/dy = 2w(y − t)/`normaliser` into a reused tensor: `normaliser` is y's element
     /// count for this batch's own mean, or the whole batch's when y is one micro-batch of it
     /// (then the micro-batches' gradients sum to the batch's). Samples from `rows` on are
     /// padding: their gradient is zero, so they add nothing to any weight's gradient.
@@ -137,9 +146,19 @@ public final class MSELoss {
         grads[y.batch] = g
         let k = 2 / Float(normaliser ?? y.count), p = y.data, d = g.data
         let real = elements(y, rows)
-        for i in 0..<real { d[i] = k * (p[i] - target[i]) }
+        if let w = weights(for: y) {
+            for i in 0..<real { d[i] = k * w[i % w.count] * (p[i] - target[i]) }
+        } else {
+            for i in 0..<real { d[i] = k * (p[i] - target[i]) }
+        }
         if real < y.count { (d + real).update(repeating: 0, count: y.count - real) }
         return g
+    }
+
+    private func weights(for y: Tensor) -> [Float]? {
+        guard let w = columnWeights else { return nil }
+        precondition(w.count == y.count / y.batch, "\(w.count) column weights for outputs \(y.shape.dropFirst())")
+        return w
     }
 
     private func elements(_ y: Tensor, _ rows: Int?) -> Int {

@@ -64,7 +64,14 @@ public final class Trainer {
     /// The rate the schedule starts from.
     public let baseLearningRate: Float
     private var bestWeights: [Float]?
-    private let mse = MSELoss()
+    /// Weights of the output columns in the training loss, Σ_c w_c·(y_c − t_c)² averaged over
+    /// columns and samples (nil: 1 each, plain MSE): an auxiliary target's columns get a weight
+    /// of their own.
+    public var trainingLossWeights: [Float]? { didSet { trainingLoss = MSELoss(columnWeights: trainingLossWeights) } }
+    /// The same for the validation loss, which picks the best epoch and drives early stopping
+    /// and the schedule: weight 0 leaves an auxiliary column out of it.
+    public var validationLossWeights: [Float]? { didSet { validationLoss = MSELoss(columnWeights: validationLossWeights) } }
+    private var trainingLoss = MSELoss(), validationLoss = MSELoss()
     /// Rows of every pass since the last `fit` or `trainStep` (nil before: `batchSize`'s).
     /// Shorter passes — an epoch's last batch, the validation's and prediction's last — are
     /// padded to it: each layer then keeps one plan (buffers for activations and their
@@ -173,11 +180,11 @@ public final class Trainer {
             let xs = inputs(batch, from: start, count: m)
             let y = model.forward(xs, training: true)
             let t = batch.targets + start * width
-            squares += mse.sumOfSquaredErrors(y, t, rows: m)
+            squares += trainingLoss.sumOfSquaredErrors(y, t, rows: m)
             accumulator.beginPass()
             // Each pass's gradient is scaled by the whole global batch, so the sum over passes
             // and processes is the batch's; padding rows get a zero gradient.
-            model.backward(mse.gradient(y, t, normaliser: n * width, rows: m))
+            model.backward(trainingLoss.gradient(y, t, normaliser: n * width, rows: m))
             start += m
         }
         accumulator.finish()
@@ -213,7 +220,7 @@ public final class Trainer {
         flat.scatterValues()
     }
 
-    /// Mean loss (MSE + L2) over a source in inference mode (in a group, each process
+    /// Mean loss (MSE + L2, with `validationLossWeights`) over a source in inference mode (in a group, each process
     /// evaluates its contiguous share and the sums are added).
     public func evaluate(_ data: BatchSource) throws -> Double {
         model.context.activate()
@@ -224,7 +231,7 @@ public final class Trainer {
         let batches = stride(from: share.lowerBound, to: share.upperBound, by: rows).map { $0..<min(share.upperBound, $0 + rows) }
         let stream = BatchStream(data, order: Array(0..<data.count), batches: batches, targets: true)
         while let b = try stream.next() {
-            squares += mse.sumOfSquaredErrors(model.forward(inputs(b, from: 0, count: b.count), training: false), b.targets, rows: b.count)
+            squares += validationLoss.sumOfSquaredErrors(model.forward(inputs(b, from: 0, count: b.count), training: false), b.targets, rows: b.count)
         }
         return group.sum(squares) / Double(data.count * width) + Regularizer.loss(model.parameters)
     }

@@ -32,6 +32,7 @@ struct TrainCommand: ParsableCommand {
           galam train --preset paper --data data64/ --out model64/ --epochs 40
           galam train --preset galam --data data64/ --out galam64/ --epochs 60
           galam train --data data64/ --out aug64/ --augment dihedral --seed 2
+          galam train --data data64/ --out aux64/ --aux-features 10
           galam train --preset galam --data data64/ --out galam64/ --seeds 3   # galam64/seed-1 … seed-3
           galam train --data data128/ --out model128/ --micro-batch 8 --threads 2
           mpirun -np 2 galam train --data data64/ --out model64/ --threads 1
@@ -53,6 +54,8 @@ struct TrainCommand: ParsableCommand {
     var lrSchedule: ScheduleChoice?
     @Option(help: "Distillation: M3 (image-only) trains towards (1 − W)·label + W·M1's prediction from the spectrum, validated on the labels; 0: off. Default: the preset's.")
     var distill: Float?
+    @Option(name: .customLong("aux-features"), help: "Auxiliary loss: M3 (image-only) also learns M1's 1024 spectral features with this weight beside its labels' loss (validated on the labels; the paper's M3 is cut from it after training); 0: off. Default: the preset's.")
+    var auxFeatures: Float?
     @Option(help: "Epochs per stage.") var epochs = 100
     @Option(name: .customLong("batch-size"), help: "Mini-batch size.") var batchSize = 32
     @Option(help: "Learning rate for every stage (default: M1, M3, M4 1e-4; M2 1e-3).") var lr: Float?
@@ -97,6 +100,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--stop-after trains one seed at a time: run one job per seed (--seed S --out OUT/seed-S)")
         }
         if let w = distill, !(0...1).contains(w) { throw ValidationError("--distill must be between 0 and 1") }
+        if let w = auxFeatures, !(w >= 0 && w.isFinite) { throw ValidationError("--aux-features must be a weight ≥ 0 (0: off)") }
         if let p = earlyStopping, p < 0 { throw ValidationError("--early-stopping must be ≥ 0 (0: off)") }
     }
 
@@ -118,6 +122,8 @@ struct TrainCommand: ParsableCommand {
         c.learningRateSchedule = schedule == .constant ? nil : schedule
         let distillation = distill ?? 0
         c.distillation = distillation > 0 ? distillation : nil
+        let auxiliary = auxFeatures ?? 0
+        c.auxiliaryFeatures = auxiliary > 0 ? auxiliary : nil
         let group = try launchedProcessGroup()
         let dataset = try LabeledDataset(directory: data)
         if group.size > 1 && group.isRoot && !common.quiet {

@@ -75,3 +75,31 @@ func checkLayerGradients(_ layer: Layer, inputShape: [Int], batch: Int = 2, seed
         }, file: file, line: line)
     }
 }
+
+/// Checks every parameter gradient of `model` under `loss` (MSE, possibly column-weighted)
+/// at one input and target against central finite differences of the loss itself.
+func checkNetworkGradients(_ model: Sequential, input x: Tensor, target t: [Float], loss mse: MSELoss,
+                           file: StaticString = #filePath, line: UInt = #line) {
+    // The loss, with a hash of every layer's zero pattern (ReLU kinks, see checkGradient).
+    func loss() -> (Double, Int) {
+        var h = Hasher()
+        var a = x
+        for l in model.layers {
+            a = l.forward(a, training: true)
+            for i in 0..<a.count { h.combine(a.data[i] == 0) }
+        }
+        return (mse.loss(a, t), h.finalize())
+    }
+    let y = model.forward(x, training: true)
+    model.backward(mse.gradient(y, t))
+    for p in model.parameters {
+        let g = p.readGrad()
+        var w = p.read()
+        checkGradient(p.name, count: p.count, analytic: g.map { $0 * 1000 }, probe: { i, d in
+            let old = w[i]; w[i] = old + d; p.write(w)
+            defer { w[i] = old; p.write(w) }
+            let (l, k) = loss()
+            return (l * 1000, k)
+        }, h: 2e-3, file: file, line: line)   // smaller step: max-pool winners can swap within ±1e-2
+    }
+}

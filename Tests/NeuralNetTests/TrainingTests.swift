@@ -253,31 +253,7 @@ final class ModelGradientTests: XCTestCase {
             Dense("d2", units: 2),
         ], seed: 4)
         let x = Tensor(shape: [3, 6, 6, 2], values: randomValues(216, seed: 5))
-        let t = randomValues(6, seed: 6)
-        let mse = MSELoss()
-        // The loss, with a hash of every layer's zero pattern (ReLU kinks, see checkGradient).
-        func loss() -> (Double, Int) {
-            var h = Hasher()
-            var a = x
-            for l in model.layers {
-                a = l.forward(a, training: true)
-                for i in 0..<a.count { h.combine(a.data[i] == 0) }
-            }
-            return (mse.loss(a, t), h.finalize())
-        }
-        let y = model.forward(x, training: true)
         XCTAssertFalse(model.layers[0].forward(x, training: true).isPlain, "expected a blocked activation layout")
-        _ = model.forward(x, training: true)
-        model.backward(mse.gradient(y, t))
-        for p in model.parameters {
-            let g = p.readGrad()
-            var w = p.read()
-            checkGradient(p.name, count: p.count, analytic: g.map { $0 * 1000 }, probe: { i, d in
-                let old = w[i]; w[i] = old + d; p.write(w)
-                defer { w[i] = old; p.write(w) }
-                let (l, k) = loss()
-                return (l * 1000, k)
-            }, h: 2e-3)   // smaller step: max-pool winners can swap within ±1e-2
-        }
+        checkNetworkGradients(model, input: x, target: randomValues(6, seed: 6), loss: MSELoss())
     }
 }
