@@ -71,10 +71,19 @@ public final class ComputeContext: @unchecked Sendable {
         ComputeContext(threads: threads ?? self.threads, convolutionAlgorithm: convolutionAlgorithm ?? self.convolutionAlgorithm)
     }
 
-    /// Makes this context's thread count the one OpenMP uses on the calling thread. Called at
-    /// the start of every model pass, so two contexts used one after the other each get theirs.
+    /// Makes this context's thread count the one OpenMP uses on the calling thread, and sets
+    /// flush-to-zero on it and its OpenMP team (once per thread and team size: see the CDNNL
+    /// shim; subnormals slowed long training runs tenfold). The Trainer calls it at the start of
+    /// every pass (training, evaluation, prediction), so two contexts used one after the other
+    /// each get theirs; code that calls a network's `forward` directly calls it first.
     public func activate() {
         if omp_get_max_threads() != Int32(threads) { omp_set_num_threads(Int32(threads)) }
+        let key = "galam.flushed-denormals.\(threads)"
+        let local = Thread.current.threadDictionary
+        if local[key] == nil {
+            galam_flush_denormals(Int32(threads))
+            local[key] = true
+        }
     }
 
     /// Waits for queued primitives; CPU streams execute synchronously, this is for clarity.
