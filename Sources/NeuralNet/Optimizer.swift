@@ -66,7 +66,22 @@ public final class Adam {
         let per = (n + chunks - 1) / chunks
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = c &* per, hi = min(n, lo &+ per)
+            // 16 lanes at a time (AVX-512; the scalar loop did not vectorise: w, g, m, v may
+            // alias as far as the compiler knows, and it was 38 % of an M1 epoch). Each lane
+            // computes exactly what the scalar tail does, so results do not depend on the split.
+            typealias V = SIMD16<Float>
+            let vb1 = V(repeating: b1), vb2 = V(repeating: b2), vc1 = V(repeating: c1), vc2 = V(repeating: c2)
+            let vscale = V(repeating: scale), valpha = V(repeating: alpha), veps = V(repeating: eps)
             var i = lo
+            while i &+ V.scalarCount <= hi {
+                let gi = flushSubnormal(V.load(g + i) * vscale)
+                let mi = flushSubnormal(vb1 * V.load(m + i) + vc1 * gi)
+                let vi = flushSubnormal(vb2 * V.load(v + i) + vc2 * gi * gi)
+                mi.store(to: m + i)
+                vi.store(to: v + i)
+                (V.load(w + i) - valpha * mi / (vi.squareRoot() + veps)).store(to: w + i)
+                i &+= V.scalarCount
+            }
             while i < hi {
                 let gi = flushSubnormal(g[i] * scale)
                 let mi = flushSubnormal(b1 * m[i] + c1 * gi)
@@ -78,6 +93,22 @@ public final class Adam {
             }
         }
     }
+}
+
+extension SIMD16<Float> {
+    /// The 16 floats at `p` (any alignment).
+    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> Self {
+        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
+    }
+    /// Writes the 16 lanes to `p` (any alignment).
+    @inline(__always) func store(to p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
+    }
+}
+
+/// Each lane of x, or 0 where it is subnormal (NaN and infinities pass through).
+@inline(__always) func flushSubnormal(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    x.replacing(with: 0, where: (x .< Float.leastNormalMagnitude) .& (x .> -Float.leastNormalMagnitude))
 }
 
 /// x, or 0 when x is subnormal (NaN and infinities pass through).
