@@ -66,9 +66,15 @@ public final class ModelSet {
             guard models else { continue }
             let spectra = data.spectra(r)
             let f1 = PaperModel.spectralFeatures(m1: m1, spectra: spectra, count: n)
-            let f2 = PaperModel.simulatedFeatures(m2: m2, images: images, count: n, floor: info.config.simulatedFeatureFloor)
-            var scaled: [(PaperModel.Name, [Float])] = heads.map { name, head, real in (name, head.predict(s: real ? f1 : f2, i: f3, count: n)) }
-            scaled += [(.imageOnly, infer(m3, inputs: [images], count: n)), (.spectraOnly, infer(m1, inputs: [spectra], count: n))]
+            // Every model that reads the image, on the image or averaged over its transforms.
+            let names = heads.map(\.0) + [.imageOnly]
+            let fromImages = PaperModel.dihedralAverage(images: images, count: n, size: info.imageSize, channels: info.channels,
+                                                        averaging: info.config.testTimeAveraging == true) { x in
+                let f2 = PaperModel.simulatedFeatures(m2: m2, images: x, count: n, floor: info.config.simulatedFeatureFloor)
+                let f3 = x == images ? f3 : PaperModel.imageFeatures(m3: m3, images: x, count: n)
+                return heads.map { _, head, real in head.predict(s: real ? f1 : f2, i: f3, count: n) } + [infer(m3, inputs: [x], count: n)]
+            }
+            let scaled = Array(zip(names, fromImages)) + [(PaperModel.Name.spectraOnly, infer(m1, inputs: [spectra], count: n))]
             for (name, y) in scaled {
                 out.predictions[name, default: []] += (0..<n).map { info.scaler.unscale([Double(y[2 * $0]), Double(y[2 * $0 + 1])]) }
             }

@@ -119,6 +119,22 @@ public enum PaperModel {
         return out
     }
 
+    /// `predict` (its outputs for a batch of network-input images, one or more arrays) run on
+    /// the images as they are or, when `averaging`, on each of their 8 dihedral transforms, the
+    /// outputs averaged element by element (`TrainingConfig.testTimeAveraging`).
+    public static func dihedralAverage(images: [Float], count: Int, size: Int, channels: Int, averaging: Bool,
+                                       _ predict: ([Float]) -> [[Float]]) -> [[Float]] {
+        guard averaging else { return predict(images) }
+        var sums: [[Double]] = []
+        for t in Dihedral.allCases {
+            let outputs = predict(t == .identity ? images : t.apply(toBatch: images, count: count, size: size, channels: channels))
+            if sums.isEmpty { sums = outputs.map { [Double](repeating: 0, count: $0.count) } }
+            for (k, y) in outputs.enumerated() { for i in y.indices { sums[k][i] += Double(y[i]) } }
+        }
+        let n = Double(Dihedral.allCases.count)
+        return sums.map { $0.map { Float($0 / n) } }
+    }
+
     /// Images as the networks take them: uint8 / 255, as the authors' code.
     public static func networkInput(images: [UInt8]) -> [Float] { images.map { Float($0) / 255 } }
 

@@ -225,11 +225,19 @@ public struct PaperPipeline {
 
         // Predictions for every galaxy, inverse-scaled, beside the labels.
         let models = m4Preds + [(.imageOnly, m3Pred), (.spectraOnly, m1Pred)]
-        try Predictions.write(data: data, scaler: scaler, models: models, to: result.predictionsPath)
         let info = ModelInfo(tool: "galam \(GalAMVersion.string)", imageSize: size, channels: ch,
                              bands: contract.images.bands.rawValue, spectrumLength: len, scaler: scaler, config: config,
                              checkpoints: checkpoints, dataset: data.directory, preprocessing: contract)
-        try Provenance.writeJSON(info, to: modelDirectory + "/model.json")
+        if config.testTimeAveraging == true {
+            // Averaged over the 8 transforms by the folder's networks loaded as predict and
+            // calibrate load them (model.json first).
+            try Provenance.writeJSON(info, to: modelDirectory + "/model.json")
+            let averaged = try ModelSet(modelDirectory: modelDirectory, threads: threads).run(data, rows: Array(0..<data.count)).predictions
+            try Predictions.write(data: data, models: models.map { ($0.0, averaged[$0.0]!) }, to: result.predictionsPath)
+        } else {
+            try Predictions.write(data: data, scaler: scaler, models: models, to: result.predictionsPath)
+            try Provenance.writeJSON(info, to: modelDirectory + "/model.json")
+        }
         try Provenance.writeJSON(result.histories.map { StageHistory(stage: $0.name, learningRate: $0.learningRate, epochs: $0.history, config: config) },
                                  to: modelDirectory + "/training.json")
         return result

@@ -5,7 +5,14 @@ import SurveyIO
 /// labels, S/N, optional simulation truth and each model's inverse-scaled log age and [M/H]
 /// (columns `<model>_log_age`, `<model>_mh`).
 public enum Predictions {
+    /// `models`: each model's scaled outputs (2 per galaxy), inverse-scaled with `scaler`.
     public static func write(data: LabeledDataset, scaler: LabelScaler, models: [(PaperModel.Name, [Float])], to path: String) throws {
+        let unscaled = models.map { name, p in (name, (0..<data.count).map { scaler.unscale([Double(p[2 * $0]), Double(p[2 * $0 + 1])]) }) }
+        try write(data: data, models: unscaled, to: path)
+    }
+
+    /// `models`: each model's (log age, [M/H]) per galaxy.
+    public static func write(data: LabeledDataset, models: [(PaperModel.Name, [[Double]])], to path: String) throws {
         var columns: [ColumnName] = [.index, .specFile, .split, .snrR, .logAge, .mh, .truthLogAge, .truthMH]
         for (name, _) in models { columns += [logAge(name), mh(name)] }
         let files = try data.labels.column(.specFile)
@@ -13,10 +20,7 @@ public enum Predictions {
         for k in 0..<data.count {
             var r = [String(k), files[k], data.splits[k].rawValue, String(data.snr[k]), String(data.targets[k][0]), String(data.targets[k][1]),
                      data.truth.map { String($0[k][0]) } ?? "", data.truth.map { String($0[k][1]) } ?? ""]
-            for (_, p) in models {
-                let u = scaler.unscale([Double(p[2 * k]), Double(p[2 * k + 1])])
-                r += [String(u[0]), String(u[1])]
-            }
+            for (_, p) in models { r += [String(p[k][0]), String(p[k][1])] }
             rows.append(r)
         }
         try Catalog(columns: columns, rows: rows).write(to: path)

@@ -60,9 +60,15 @@ public final class Predictor {
     public func predictWithFeatures(images: [UInt8], count: Int) -> (values: [[Double]], features: [Float]) {
         guard count > 0 else { return ([], []) }
         let x = PaperModel.networkInput(images: images)
-        let s = PaperModel.simulatedFeatures(m2: m2, images: x, count: count, floor: info.config.simulatedFeatureFloor)
-        let i = PaperModel.imageFeatures(m3: m3, images: x, count: count)
-        return (unscale(m4.predict(s: s, i: i, count: count), count: count), i)
+        var features: [Float] = []
+        let y = PaperModel.dihedralAverage(images: x, count: count, size: info.imageSize, channels: info.channels,
+                                           averaging: info.config.testTimeAveraging == true) { xt in
+            let s = PaperModel.simulatedFeatures(m2: m2, images: xt, count: count, floor: info.config.simulatedFeatureFloor)
+            let i = PaperModel.imageFeatures(m3: m3, images: xt, count: count)
+            if features.isEmpty { features = i }   // the identity comes first: the OOD score's
+            return [m4.predict(s: s, i: i, count: count)]
+        }
+        return (unscale(y[0], count: count), features)
     }
 
     /// M3's normalised features alone (galaxies predicted from their spectra still get an OOD score).

@@ -44,6 +44,12 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// weight w beside its labels' loss, validated on the labels; the paper's M3 is then cut
     /// from it (`AuxiliaryFeatures`). Nil: labels alone (the paper).
     public var auxiliaryFeatures: Float?
+    /// Test-time averaging (`--test-time-averaging`): every model that reads the image predicts
+    /// each of its 8 dihedral transforms and reports the mean — in `predictions.csv`, and so in
+    /// evaluation and calibration, and in `predict` (8× the networks' inference). The OOD score
+    /// stays the untransformed image's. Nil: the image as it is (the paper). It changes no
+    /// trained stage, so retraining a folder with it only recomputes the predictions.
+    public var testTimeAveraging: Bool?
 
     /// Image augmentations.
     public enum Augmentation: String, Codable, CaseIterable, Sendable { case dihedral }

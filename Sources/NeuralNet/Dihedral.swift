@@ -46,6 +46,22 @@ public enum Dihedral: Int, CaseIterable, Codable, Sendable {
         return map
     }
 
+    /// Applies the transform to each of `count` n × n images stored back to back.
+    public func apply<T>(toBatch images: [T], count: Int, size n: Int, channels: Int) -> [T] {
+        let per = n * n * channels
+        precondition(images.count == count * per, "\(images.count) values are not \(count) images of \(n)×\(n)×\(channels)")
+        let map = pixelMap(size: n)
+        var out = images
+        for b in 0..<count {
+            let base = b * per
+            for p in 0..<(n * n) {
+                let s = base + Int(map[p]) * channels, d = base + p * channels
+                for c in 0..<channels { out[d + c] = images[s + c] }
+            }
+        }
+        return out
+    }
+
     /// Applies the transform to one n × n image of `channels` interleaved channels.
     public func apply<T>(_ image: [T], size n: Int, channels: Int) -> [T] {
         precondition(image.count == n * n * channels, "image of \(image.count) values is not \(n)×\(n)×\(channels)")
