@@ -36,14 +36,7 @@ final class AuxiliaryFeaturesTests: XCTestCase {
 
     func testImageOnlyM3IsTheAuxiliaryNetworksLabelColumns() throws {
         let (dir, data, _) = try smallPreparedSurvey("aux-features")
-        var config = TrainingConfig()
-        config.epochs = 1
-        config.fusions = [.learned]
-        config.auxiliaryFeatures = 10
-        var pipeline = PaperPipeline(data: data, modelDirectory: dir + "/model", config: config)
-        pipeline.showProgress = false
-        pipeline.threads = 1
-        let result = try pipeline.run()
+        let result = try trainSmallModel(data, in: dir) { $0.auxiliaryFeatures = 10 }
         let info = try ModelInfo.load(directory: dir + "/model")
         let cut = try info.checkpoint(.m3, in: dir + "/model", modelPath: dir + "/model/model.json")
         XCTAssertEqual(cut.lastPathComponent, "image-only.safetensors")

@@ -10,14 +10,7 @@ import XCTest
 final class DistillationTests: XCTestCase {
     func testM3TrainsTowardsTheMixOfLabelsAndM1() throws {
         let (dir, data, _) = try smallPreparedSurvey("distill")
-        var config = TrainingConfig()
-        config.epochs = 1
-        config.fusions = [.learned]
-        config.distillation = 0.25
-        var pipeline = PaperPipeline(data: data, modelDirectory: dir + "/model", config: config)
-        pipeline.showProgress = false
-        pipeline.threads = 1
-        let result = try pipeline.run()
+        let result = try trainSmallModel(data, in: dir) { $0.distillation = 0.25 }
         let mixed = try NPYArray<Float>(contentsOf: dir + "/model/stages/m3-distillation-targets.npy")
         XCTAssertEqual(mixed.shape, [data.count, 2])
         let p = try Catalog(contentsOf: result.predictionsPath)
@@ -31,12 +24,7 @@ final class DistillationTests: XCTestCase {
         }
         // The distilled M3 is its own stage (another cache key than the labels-only M3's).
         let m3 = try FileManager.default.contentsOfDirectory(atPath: dir + "/model/stages").filter { $0.hasPrefix("m3-") && !$0.hasSuffix(".npy") }
-        config.distillation = nil
-        var plain = PaperPipeline(data: data, modelDirectory: dir + "/model", config: config)
-        plain.showProgress = false
-        plain.threads = 1
-        plain.onlyStage = .m3
-        _ = try plain.run()
+        _ = try trainSmallModel(data, in: dir, onlyStage: .m3)
         let both = try FileManager.default.contentsOfDirectory(atPath: dir + "/model/stages").filter { $0.hasPrefix("m3-") && !$0.hasSuffix(".npy") }
         XCTAssertEqual(m3.count, 1)
         XCTAssertEqual(both.count, 2)

@@ -21,3 +21,18 @@ func smallPreparedSurvey(_ name: String, count: Int = 16, seed: UInt64 = 11, rec
     let summary = try job.run()
     return (dir, try LabeledDataset(directory: dir + "/data"), summary)
 }
+
+/// Trains the paper's model on `data` into `dir/model` — one epoch, the learned fusion alone,
+/// one thread, quietly — with `configure`'s changes to that configuration.
+func trainSmallModel(_ data: LabeledDataset, in dir: String, onlyStage: PaperPipeline.OnlyStage? = nil,
+                     _ configure: (inout TrainingConfig) -> Void = { _ in }) throws -> PaperPipeline.Result {
+    var config = TrainingConfig()
+    config.epochs = 1
+    config.fusions = [.learned]
+    configure(&config)
+    var pipeline = PaperPipeline(data: data, modelDirectory: dir + "/model", config: config)
+    pipeline.showProgress = false
+    pipeline.threads = 1
+    pipeline.onlyStage = onlyStage
+    return try pipeline.run()
+}

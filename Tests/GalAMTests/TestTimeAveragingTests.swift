@@ -47,14 +47,7 @@ final class TestTimeAveragingTests: XCTestCase {
     /// multi-modal column.
     func testModelFolderAndPredictorAverageOverTheEightTransforms() throws {
         let (dir, data, _) = try smallPreparedSurvey("test-time-averaging")
-        var config = TrainingConfig()
-        config.epochs = 1
-        config.fusions = [.learned]
-        config.testTimeAveraging = true
-        var pipeline = PaperPipeline(data: data, modelDirectory: dir + "/model", config: config)
-        pipeline.showProgress = false
-        pipeline.threads = 1
-        let result = try pipeline.run()
+        let result = try trainSmallModel(data, in: dir) { $0.testTimeAveraging = true }
         let info = try ModelInfo.load(directory: dir + "/model")
         XCTAssertEqual(info.config.testTimeAveraging, true)
         let m3 = PaperNetworks.m3(size: data.imageSize, channels: data.channels)
