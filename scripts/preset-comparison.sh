@@ -4,8 +4,11 @@
 # model folders, OUT/<config>/seeds.md (mean ± SD over seeds, and the comparison with the paper
 # preset: "(n.s.)" where a change is smaller than twice its spread), OUT/comparison.md (all of
 # them) and OUT/times.tsv (wall seconds of every train command: the training-time cost).
+# OUT/results/<config>/seed-<s>/ keeps what the tables are computed from — the test split's rows
+# of predictions.csv and training.json, a few tens of kB a run — so seeds run in separate jobs
+# (first-seed) can be gathered into one OUT/results and summarised with `galam evaluate`.
 #
-# Usage: scripts/preset-comparison.sh OUT [galaxies=3000] [image-size=64] [epochs=40] [seeds=3]
+# Usage: scripts/preset-comparison.sh OUT [galaxies=3000] [image-size=64] [epochs=40] [seeds=3] [first-seed=1]
 #   e.g. scripts/preset-comparison.sh cmp 3000 64 40 3        # the README's comparison
 #        scripts/preset-comparison.sh /tmp/cmp 150 48 2 2     # a smoke run of a few minutes
 # GALAM=path/to/galam uses that executable (default: scripts/setup.sh builds it).
@@ -16,7 +19,7 @@
 # recomputes the predictions).
 set -euo pipefail
 out=${1:?usage: scripts/preset-comparison.sh OUT [galaxies] [image-size] [epochs] [seeds]}
-galaxies=${2:-3000}; size=${3:-64}; epochs=${4:-40}; seeds=${5:-3}
+galaxies=${2:-3000}; size=${3:-64}; epochs=${4:-40}; seeds=${5:-3}; first=${6:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 galam=${GALAM:-$("$root/scripts/setup.sh" release)}
 mkdir -p "$out"
@@ -42,7 +45,7 @@ if [[ ! -f data/labels.csv ]]; then
 fi
 
 [[ -f times.tsv ]] || printf 'config\tseed\twall_s\n' > times.tsv
-for ((seed = 1; seed <= seeds; seed++)); do
+for ((seed = first; seed < first + seeds; seed++)); do
   for entry in "${configs[@]}"; do
     name=${entry%%|*}; options=${entry#*|}
     run="$name/seed-$seed"
@@ -58,20 +61,24 @@ for ((seed = 1; seed <= seeds; seed++)); do
     # shellcheck disable=SC2086  # the options are words
     "$galam" train $options --data data --out "$run" --epochs "$epochs" --seed "$seed" --quiet
     printf '%s\t%d\t%d\n' "$name" "$seed" $(( $(date +%s) - start )) >> times.tsv
+    mkdir -p "results/$run"
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "split") c = i } NR == 1 || $c == "test"' "$run/predictions.csv" \
+      > "results/$run/predictions.csv"
+    cp "$run/training.json" "results/$run/"
   done
 done
 
 {
-  echo "# Preset comparison: $galaxies simulated galaxies, $size px, $epochs epochs, $seeds seeds"
+  echo "# Preset comparison: $galaxies simulated galaxies, $size px, $epochs epochs, seeds in results/"
   echo
-  "$galam" evaluate --model paper > /dev/null
+  "$galam" evaluate --model results/paper > /dev/null
   echo "## paper (--preset paper)"
-  sed 1d paper/seeds.md
+  sed 1d results/paper/seeds.md
   for entry in "${configs[@]:1}"; do
     name=${entry%%|*}
-    "$galam" evaluate --model "$name" --baseline paper --baseline-label paper --label "$name" > /dev/null
+    "$galam" evaluate --model "results/$name" --baseline results/paper --baseline-label paper --label "$name" > /dev/null
     echo; echo "## $name (${entry#*|})"; echo
-    sed -n '/against paper/,$p' "$name/seeds.md"
+    sed -n '/against paper/,$p' "results/$name/seeds.md"
   done
   echo; echo "## Training wall time (s)"; echo
   echo '| config | seeds | mean s |'; echo '|---|---|---|'

@@ -63,7 +63,9 @@ struct EvaluateCommand: ParsableCommand {
 
     /// Each seed run's report, then the summary over seeds (and the comparison).
     private func evaluateSeeds(_ runs: [String]) throws {
-        for run in runs {
+        // A run kept as its predictions alone (scripts/preset-comparison.sh's results/) counts in
+        // the summary without a report of its own.
+        for run in runs where FileManager.default.fileExists(atPath: run + "/model.json") {
             let path = try ModelReport.write(modelDirectory: run, oodComparisons: [])
             printError("evaluate: \(run): \(path)")
         }

@@ -133,4 +133,28 @@ final class GalamCLITests: XCTestCase {
         XCTAssertEqual(some.status, 0, some.err)
         XCTAssertTrue(some.err.contains("spec-missing.fits: file not found"), some.err)
     }
+
+    /// Seed runs kept as their test split's predictions alone (scripts/preset-comparison.sh's
+    /// results/) are summarised and compared without reports of their own.
+    func testEvaluateSummarisesSeedRunsKeptAsPredictionsAlone() throws {
+        let dir = Fixtures.scratchDirectory()
+        let header = "index,spec_file,split,snr_r,log_age,mh,truth_log_age,truth_mh,image_only_log_age,image_only_mh\n"
+        for (config, offset) in [("a", 0.0), ("b", 0.05)] {
+            for seed in 1...2 {
+                try FileManager.default.createDirectory(atPath: "\(dir)/\(config)/seed-\(seed)", withIntermediateDirectories: true)
+                var csv = header
+                for k in 0..<4 {
+                    let error = Double(k % 2 == 0 ? 1 : -1) * (0.1 + offset) + 0.01 * Double(seed)
+                    csv += "\(k),spec-\(k).fits,test,20,9.5,0.0,9.5,0.0,\(9.5 + error),\(error)\n"
+                }
+                try csv.write(toFile: "\(dir)/\(config)/seed-\(seed)/predictions.csv", atomically: true, encoding: .utf8)
+            }
+        }
+        let r = try Fixtures.run(galam, ["evaluate", "--model", dir + "/b", "--baseline", dir + "/a", "--baseline-label", "a", "--label", "b"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let md = try String(contentsOfFile: dir + "/b/seeds.md", encoding: .utf8)
+        XCTAssertTrue(md.contains("b (2 seeds) against a (2 seeds)"), md)
+        XCTAssertTrue(md.contains("image-only (M3)"), md)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/b/seed-1/report.html"))
+    }
 }
