@@ -82,7 +82,7 @@ done
   done
   echo; echo "## Training wall time (s)"; echo
   echo '| config | seeds | mean s |'; echo '|---|---|---|'
-  awk -F'\t' 'NR > 1 { s[$1] += $3; n[$1]++ } END { for (c in s) printf "| %s | %d | %.0f |\n", c, n[c], s[c] / n[c] }' times.tsv
+  awk -F'\t' 'NR > 1 { s[$1] += $3; n[$1]++ } END { for (c in s) printf "| %s | %d | %.0f |\n", c, n[c], s[c] / n[c] }' times.tsv | sort
 } > comparison.md.tmp
 mv comparison.md.tmp comparison.md
 echo "preset-comparison: $out/comparison.md" >&2
