@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
           galam train --preset galam --data data64/ --out galam64/ --epochs 60
           galam train --data data64/ --out aug64/ --augment dihedral --seed 2
           galam train --data data64/ --out aux64/ --aux-features 10
-          galam train --data data64/ --out aug64/ --augment dihedral --test-time-averaging  # stages cached: only the predictions are redone
+          galam train --data data64/ --out aug64/ --augment dihedral --test-time-averaging
           galam train --preset galam --data data64/ --out galam64/ --seeds 3   # galam64/seed-1 … seed-3
           galam train --data data128/ --out model128/ --micro-batch 8 --threads 2
           mpirun -np 2 galam train --data data64/ --out model64/ --threads 1
@@ -57,7 +57,7 @@ struct TrainCommand: ParsableCommand {
     var distill: Float?
     @Option(name: .customLong("aux-features"), help: "Auxiliary loss: M3 (image-only) also learns M1's 1024 spectral features with this weight beside its labels' loss (validated on the labels; the paper's M3 is cut from it after training); 0: off. Default: the preset's.")
     var auxFeatures: Float?
-    @Flag(name: .customLong("test-time-averaging"), help: "Every model that reads the image predicts its 8 rotations by 90° and mirrors and reports the mean, in predictions.csv (so evaluate and calibrate) and in predict (8× the inference); recorded in model.json.")
+    @Flag(name: .customLong("test-time-averaging"), help: "Every model that reads the image predicts its 8 rotations by 90° and mirrors and reports the mean, in predictions.csv (so evaluate and calibrate) and in predict (8× the inference); recorded in model.json. Added to a folder trained with the same options, it only redoes the predictions.")
     var testTimeAveraging = false
     @Option(help: "Epochs per stage.") var epochs = 100
     @Option(name: .customLong("batch-size"), help: "Mini-batch size.") var batchSize = 32
