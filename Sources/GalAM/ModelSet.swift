@@ -71,7 +71,7 @@ public final class ModelSet {
             let fromImages = PaperModel.dihedralAverage(images: images, count: n, size: info.imageSize, channels: info.channels,
                                                         averaging: info.config.testTimeAveraging == true) { x in
                 let f2 = PaperModel.simulatedFeatures(m2: m2, images: x, count: n, floor: info.config.simulatedFeatureFloor)
-                let f3 = x == images ? f3 : PaperModel.imageFeatures(m3: m3, images: x, count: n)
+                let f3 = x == images ? f3 : PaperModel.imageFeatures(m3: m3, images: x, count: n)   // the identity's: above
                 return heads.map { _, head, real in head.predict(s: real ? f1 : f2, i: f3, count: n) } + [infer(m3, inputs: [x], count: n)]
             }
             let scaled = Array(zip(names, fromImages)) + [(PaperModel.Name.spectraOnly, infer(m1, inputs: [spectra], count: n))]

@@ -64,13 +64,6 @@ public enum Dihedral: Int, CaseIterable, Codable, Sendable {
 
     /// Applies the transform to one n × n image of `channels` interleaved channels.
     public func apply<T>(_ image: [T], size n: Int, channels: Int) -> [T] {
-        precondition(image.count == n * n * channels, "image of \(image.count) values is not \(n)×\(n)×\(channels)")
-        let map = pixelMap(size: n)
-        var out = image
-        for p in 0..<(n * n) {
-            let s = Int(map[p]) * channels
-            for c in 0..<channels { out[p * channels + c] = image[s + c] }
-        }
-        return out
+        apply(toBatch: image, count: 1, size: n, channels: channels)
     }
 }

@@ -66,9 +66,10 @@ public final class Adam {
         let per = (n + chunks - 1) / chunks
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = c &* per, hi = min(n, lo &+ per)
-            // 16 lanes at a time (AVX-512; the scalar loop did not vectorise: w, g, m, v may
-            // alias as far as the compiler knows, and it was 38 % of an M1 epoch). Each lane
-            // computes exactly what the scalar tail does, so results do not depend on the split.
+            // 16 lanes at a time (four SSE registers on the baseline x86-64 target): the scalar
+            // loop did not vectorise — w, g, m, v may alias as far as the compiler knows — and
+            // was 38 % of an M1 epoch. Each lane computes exactly what the scalar tail does, so
+            // results do not depend on the split.
             typealias V = SIMD16<Float>
             let vb1 = V(repeating: b1), vb2 = V(repeating: b2), vc1 = V(repeating: c1), vc2 = V(repeating: c2)
             let vscale = V(repeating: scale), valpha = V(repeating: alpha), veps = V(repeating: eps)
