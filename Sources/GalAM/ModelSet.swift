@@ -69,9 +69,9 @@ public final class ModelSet {
             // Every model that reads the image, on the image or averaged over its transforms.
             let names = heads.map(\.0) + [.imageOnly]
             let fromImages = PaperModel.dihedralAverage(images: images, count: n, size: info.imageSize, channels: info.channels,
-                                                        averaging: info.config.testTimeAveraging == true) { x in
+                                                        averaging: info.config.testTimeAveraging == true) { t, x in
                 let f2 = PaperModel.simulatedFeatures(m2: m2, images: x, count: n, floor: info.config.simulatedFeatureFloor)
-                let f3 = x == images ? f3 : PaperModel.imageFeatures(m3: m3, images: x, count: n)   // the identity's: above
+                let f3 = t == .identity ? f3 : PaperModel.imageFeatures(m3: m3, images: x, count: n)   // the identity's: above
                 return heads.map { _, head, real in head.predict(s: real ? f1 : f2, i: f3, count: n) } + [infer(m3, inputs: [x], count: n)]
             }
             let scaled = Array(zip(names, fromImages)) + [(PaperModel.Name.spectraOnly, infer(m1, inputs: [spectra], count: n))]

@@ -119,15 +119,16 @@ public enum PaperModel {
         return out
     }
 
-    /// `predict` (its outputs for a batch of network-input images, one or more arrays) run on
-    /// the images as they are or, when `averaging`, on each of their 8 dihedral transforms, the
-    /// outputs averaged element by element (`TrainingConfig.testTimeAveraging`).
+    /// `predict` (its outputs for a batch of network-input images, one or more arrays, given the
+    /// transform applied and the transformed images) run on the images as they are or, when
+    /// `averaging`, on each of their 8 dihedral transforms (the identity first), the outputs
+    /// averaged element by element (`TrainingConfig.testTimeAveraging`).
     public static func dihedralAverage(images: [Float], count: Int, size: Int, channels: Int, averaging: Bool,
-                                       _ predict: ([Float]) -> [[Float]]) -> [[Float]] {
-        guard averaging else { return predict(images) }
+                                       _ predict: (Dihedral, [Float]) -> [[Float]]) -> [[Float]] {
+        guard averaging else { return predict(.identity, images) }
         var sums: [[Double]] = []
         for t in Dihedral.allCases {
-            let outputs = predict(t == .identity ? images : t.apply(toBatch: images, count: count, size: size, channels: channels))
+            let outputs = predict(t, t == .identity ? images : t.apply(toBatch: images, count: count, size: size, channels: channels))
             if sums.isEmpty { sums = outputs.map { [Double](repeating: 0, count: $0.count) } }
             for (k, y) in outputs.enumerated() { for i in y.indices { sums[k][i] += Double(y[i]) } }
         }

@@ -62,10 +62,10 @@ public final class Predictor {
         let x = PaperModel.networkInput(images: images)
         var features: [Float] = []
         let y = PaperModel.dihedralAverage(images: x, count: count, size: info.imageSize, channels: info.channels,
-                                           averaging: info.config.testTimeAveraging == true) { xt in
+                                           averaging: info.config.testTimeAveraging == true) { t, xt in
             let s = PaperModel.simulatedFeatures(m2: m2, images: xt, count: count, floor: info.config.simulatedFeatureFloor)
             let i = PaperModel.imageFeatures(m3: m3, images: xt, count: count)
-            if features.isEmpty { features = i }   // the identity comes first: the OOD score's
+            if t == .identity { features = i }   // the untransformed image's: the OOD score's
             return [m4.predict(s: s, i: i, count: count)]
         }
         return (unscale(y[0], count: count), features)

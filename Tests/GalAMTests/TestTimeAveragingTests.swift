@@ -16,8 +16,8 @@ final class TestTimeAveragingTests: XCTestCase {
         let n = 3, channels = 2, count = 2, per = n * n * channels
         let images = (0..<(count * per)).map { Float(($0 * $0) % 17) }
         let topLeft = { (x: [Float]) -> [[Float]] in [(0..<count).flatMap { b in Array(x[(b * per)..<(b * per + channels)]) }] }
-        let averaged = PaperModel.dihedralAverage(images: images, count: count, size: n, channels: channels, averaging: true, topLeft)[0]
-        let plain = PaperModel.dihedralAverage(images: images, count: count, size: n, channels: channels, averaging: false, topLeft)[0]
+        let averaged = PaperModel.dihedralAverage(images: images, count: count, size: n, channels: channels, averaging: true) { topLeft($1) }[0]
+        let plain = PaperModel.dihedralAverage(images: images, count: count, size: n, channels: channels, averaging: false) { topLeft($1) }[0]
         for b in 0..<count {
             for c in 0..<channels {
                 let corners = [(0, 0), (0, 2), (2, 0), (2, 2)].map { images[b * per + ($0.0 * n + $0.1) * channels + c] }
