@@ -3,7 +3,8 @@
 # simulated survey (same data, same split), with several seeds; writes OUT/<config>/seed-<s>/
 # model folders, OUT/<config>/seeds.md (mean ± SD over seeds, and the comparison with the paper
 # preset: "(n.s.)" where a change is smaller than twice its spread), OUT/comparison.md (all of
-# them) and OUT/times.tsv (wall seconds of every train command: the training-time cost).
+# them, opening with one table of every configuration's image-only and multi-modal SD) and
+# OUT/times.tsv (wall seconds of every train command: the training-time cost).
 # OUT/results/<config>/seed-<s>/ keeps what the tables are computed from — the test split's rows
 # of predictions.csv and training.json, a few tens of kB a run — so seeds run in separate jobs
 # (first-seed) can be gathered into one OUT/results and summarised with `galam evaluate`.
@@ -71,15 +72,11 @@ done
 {
   echo "# Preset comparison: $galaxies simulated galaxies, $size px, $epochs epochs, seeds in results/"
   echo
-  "$galam" evaluate --model results/paper > /dev/null
-  echo "## paper (--preset paper)"
-  sed 1d results/paper/seeds.md
-  for entry in "${configs[@]:1}"; do
-    name=${entry%%|*}
-    "$galam" evaluate --model "results/$name" --baseline results/paper --baseline-label paper --label "$name" > /dev/null
-    echo; echo "## $name (${entry#*|})"; echo
-    sed -n '/against paper/,$p' "results/$name/seeds.md"
-  done
+  echo '| configuration | galam train options (beside --data, --out, --epochs, --seed) |'; echo '|---|---|'
+  for entry in "${configs[@]}"; do echo "| ${entry%%|*} | \`${entry#*|}\` |"; done
+  echo
+  "$galam" evaluate --model results --baseline results/paper > /dev/null
+  sed 1,2d results/configurations.md
   echo; echo "## Training wall time (s)"; echo
   echo '| config | seeds | mean s |'; echo '|---|---|---|'
   awk -F'\t' 'NR > 1 { s[$1] += $3; n[$1]++ } END { for (c in s) printf "| %s | %d | %.0f |\n", c, n[c], s[c] / n[c] }' times.tsv | sort

@@ -96,7 +96,8 @@ public struct SeedSummary: Codable {
         s.values.count > 1 ? String(format: "%.4f ± %.4f", s.mean, s.sd) : String(format: "%.4f", s.mean)
     }
 
-    /// "−12.3 %" against the baseline, with "(n.s.)" when within twice the spread.
+    /// "−12.3 %" against the baseline, with "(n.s.)" when within twice the spread and
+    /// "(1 seed)" when either side has no spread to judge by.
     static func change(from a: Statistic, to b: Statistic) -> String {
         let pct = String(format: "%+.1f %%", 100 * (b.mean - a.mean) / a.mean).replacingOccurrences(of: "-", with: "−")
         switch significant(a, b) {

@@ -24,9 +24,16 @@ struct EvaluateCommand: ParsableCommand {
         the seeds; --baseline (another such folder, or one model folder) adds the comparison, \
         marking "(n.s.)" a change of the means smaller than twice √(sd_a² + sd_b²).
 
+        A folder of configurations, each a folder of seed runs (scripts/preset-comparison.sh's \
+        results/), is summarised as a whole against --baseline (one of them): each \
+        configuration's seeds.md with its comparison, and configurations.md with one row per \
+        configuration — the image-only and multi-modal SD against the truth and the labels, \
+        each with its change against the baseline's multi-modal model.
+
         Examples:
           galam evaluate --model model/
           galam evaluate --model galam64/ --baseline paper64/     # both from train --seeds 3
+          galam evaluate --model cmp/results --baseline cmp/results/paper
           galam predict --model model/ --images shifted/images --out shifted.csv
           galam evaluate --model model/ --ood-compare "z 0.3-0.5=shifted.csv"
         """)
@@ -48,6 +55,10 @@ struct EvaluateCommand: ParsableCommand {
             try evaluateSeeds(runs)
             return
         }
+        if let configurations = configurationFolders() {
+            try evaluateConfigurations(configurations)
+            return
+        }
         if baseline != nil { throw ValidationError("--baseline compares folders of seed runs; \(model) has no seed-<s>/ runs") }
         let comparisons = oodCompare.map { c -> (label: String, path: String) in
             let i = c.lastIndex(of: "=")!
@@ -59,6 +70,44 @@ struct EvaluateCommand: ParsableCommand {
         print(t.header.joined(separator: " | "))
         for r in t.rows { print(r.joined(separator: " | ")) }
         print("report: \(path)")
+    }
+
+    /// The subfolders of `model` that hold seed runs, when `model` is neither a model folder
+    /// nor a folder of seed runs itself; nil otherwise.
+    private func configurationFolders() -> [String]? {
+        guard !FileManager.default.fileExists(atPath: model + "/model.json") else { return nil }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: model)) ?? []).sorted()
+        let folders = names.map { model + "/" + $0 }.filter { SeedSummary.seedRuns(in: $0) != nil }
+        return folders.isEmpty ? nil : folders
+    }
+
+    /// Every configuration's summary and comparison with the baseline, then the table of all.
+    private func evaluateConfigurations(_ folders: [String]) throws {
+        guard let baseline else {
+            throw ValidationError("\(model) holds configurations of seed runs; name the one to compare against with --baseline")
+        }
+        let standardised = { (p: String) in URL(fileURLWithPath: p).standardizedFileURL.path }
+        guard let baseFolder = folders.first(where: { standardised($0) == standardised(baseline) }) else {
+            throw ValidationError("--baseline \(baseline) is not one of the configurations in \(model): "
+                                  + folders.map { URL(fileURLWithPath: $0).lastPathComponent }.joined(separator: ", "))
+        }
+        let name = { (p: String) in URL(fileURLWithPath: p).lastPathComponent }
+        let base = try SeedSummary(runs: SeedSummary.seedRuns(in: baseFolder)!)
+        try base.write(to: baseFolder)
+        var table: [(label: String, summary: SeedSummary)] = [(name(baseFolder), base)]
+        var sections = ""
+        for folder in folders where folder != baseFolder {
+            let summary = try SeedSummary(runs: SeedSummary.seedRuns(in: folder)!)
+            let comparison = summary.comparison(against: base, baselineLabel: name(baseFolder), label: name(folder))
+            try summary.write(to: folder, comparison: comparison)
+            table.append((name(folder), summary))
+            sections += "\n## \(name(folder))\n\n" + comparison
+        }
+        let md = "# GalAM: \(folders.count) configurations against \(name(baseFolder))\n\n"
+            + SeedSummary.configurationTable(table) + "\n## \(name(baseFolder))\n\n" + base.markdown() + sections
+        try AtomicFile.write(md, to: model + "/configurations.md")
+        print(SeedSummary.configurationTable(table))
+        print("summary: \(model)/configurations.md")
     }
 
     /// Each seed run's report, then the summary over seeds (and the comparison).

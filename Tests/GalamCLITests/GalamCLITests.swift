@@ -138,14 +138,15 @@ final class GalamCLITests: XCTestCase {
     /// results/) are summarised and compared without reports of their own.
     func testEvaluateSummarisesSeedRunsKeptAsPredictionsAlone() throws {
         let dir = Fixtures.scratchDirectory()
-        let header = "index,spec_file,split,snr_r,log_age,mh,truth_log_age,truth_mh,image_only_log_age,image_only_mh\n"
+        let header = "index,spec_file,split,snr_r,log_age,mh,truth_log_age,truth_mh,image_only_log_age,image_only_mh,"
+            + "multimodal_learned_log_age,multimodal_learned_mh\n"
         for (config, offset) in [("a", 0.0), ("b", 0.05)] {
             for seed in 1...2 {
                 try FileManager.default.createDirectory(atPath: "\(dir)/\(config)/seed-\(seed)", withIntermediateDirectories: true)
                 var csv = header
                 for k in 0..<4 {
                     let error = Double(k % 2 == 0 ? 1 : -1) * (0.1 + offset) + 0.01 * Double(seed)
-                    csv += "\(k),spec-\(k).fits,test,20,9.5,0.0,9.5,0.0,\(9.5 + error),\(error)\n"
+                    csv += "\(k),spec-\(k).fits,test,20,9.5,0.0,9.5,0.0,\(9.5 + error),\(error),\(9.5 + 2 * error),\(2 * error)\n"
                 }
                 try csv.write(toFile: "\(dir)/\(config)/seed-\(seed)/predictions.csv", atomically: true, encoding: .utf8)
             }
@@ -156,5 +157,22 @@ final class GalamCLITests: XCTestCase {
         XCTAssertTrue(md.contains("b (2 seeds) against a (2 seeds)"), md)
         XCTAssertTrue(md.contains("image-only (M3)"), md)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/b/seed-1/report.html"))
+
+        // The folder of both configurations: one table, a row each, against a's multi-modal model.
+        let all = try Fixtures.run(galam, ["evaluate", "--model", dir, "--baseline", dir + "/a"])
+        XCTAssertEqual(all.status, 0, all.err)
+        let table = try String(contentsOfFile: dir + "/configurations.md", encoding: .utf8)
+        XCTAssertTrue(table.contains("SD against the truth (dex, test split of 4 galaxies"), table)
+        XCTAssertTrue(table.contains("SD against the labels"), table)
+        for config in ["a", "b"] {
+            XCTAssertEqual(table.split(separator: "\n").filter { $0.hasPrefix("| \(config) | 2 | ") }.count, 2, table)
+        }
+        XCTAssertTrue(table.contains("## b\n\nb (2 seeds) against a (2 seeds)"), table)
+        let wrong = try Fixtures.run(galam, ["evaluate", "--model", dir, "--baseline", dir + "/c"])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.err.contains("not one of the configurations") && wrong.err.contains("a, b"), wrong.err)
+        let none = try Fixtures.run(galam, ["evaluate", "--model", dir])
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.err.contains("--baseline"), none.err)
     }
 }

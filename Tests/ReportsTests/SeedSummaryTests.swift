@@ -45,6 +45,35 @@ final class SeedSummaryTests: XCTestCase {
                              "runs on different splits must not be summarised together")
     }
 
+    /// An evaluation of several models, each with its (age SD, [M/H] SD); MAE = SD, no truth.
+    func evaluation(_ models: [(String, Double, Double)]) throws -> Evaluation {
+        func metrics(_ sd: Double) -> String { "{\"count\": 40, \"mse\": \(sd * sd), \"mae\": \(sd), \"bias\": 0, \"sd\": \(sd)}" }
+        let entries = models.map { "{\"model\": \"\($0.0)\", \"age\": \(metrics($0.1)), \"metallicity\": \(metrics($0.2)), \"sdPerSNRBin\": {}}" }
+        let json = "{\"tool\": \"galam\", \"split\": \"test\", \"testCount\": 40, \"models\": [\(entries.joined(separator: ", "))]}"
+        return try JSONDecoder().decode(Evaluation.self, from: Data(json.utf8))
+    }
+
+    func testConfigurationTableMeasuresEveryCellAgainstTheBaselinesMultimodalModel() throws {
+        // paper: multi-modal 0.25 / 0.26 in all three seeds, image-only 0.24 / 0.27.
+        let paper = try SeedSummary(runs: ["p1", "p2", "p3"], evaluations: (0..<3).map { _ in
+            try evaluation([("multimodal_learned", 0.25, 0.26), ("image_only", 0.24, 0.27)]) })
+        // galam: image-only age 0.20, 0.21, 0.22 (0.21 ± 0.01: −16.0 % against 0.25, beyond 2 × 0.01);
+        // [M/H] 0.20, 0.30, 0.25 (0.25 ± 0.05: −3.8 % against 0.26, within 2 × 0.05); no multi-modal.
+        let galam = try SeedSummary(runs: ["g1", "g2", "g3"], evaluations: [
+            evaluation([("image_only", 0.20, 0.20)]), evaluation([("image_only", 0.21, 0.30)]),
+            evaluation([("image_only", 0.22, 0.25)])])
+        let table = SeedSummary.configurationTable([("paper", paper), ("galam", galam)])
+        let lines = table.split(separator: "\n").map(String.init)
+        XCTAssertFalse(table.contains("against the truth"), "no truth in the evaluations, no truth table")
+        XCTAssertTrue(table.hasPrefix("SD against the labels (dex, test split of 40 galaxies"), table)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("| configuration") }, [
+            "| configuration | seeds | image-only (M3) age | image-only (M3) [M/H] | MMLforGalAM (learned fusion) age | MMLforGalAM (learned fusion) [M/H] |"])
+        // 0.24 against 0.25: −4.0 %; 0.27 against 0.26: +3.8 %; both SDs 0, so any change counts.
+        XCTAssertTrue(lines.contains("| paper | 3 | 0.2400 ± 0.0000, −4.0 % | 0.2700 ± 0.0000, +3.8 % | 0.2500 ± 0.0000 | 0.2600 ± 0.0000 |"), table)
+        XCTAssertTrue(lines.contains("| galam | 3 | 0.2100 ± 0.0100, −16.0 % | 0.2500 ± 0.0500, −3.8 % (n.s.) | — | — |"), table)
+        XCTAssertEqual(SeedSummary.configurationTable([]), "")
+    }
+
     func testSeedRunsAreFoundInSeedOrder() throws {
         let dir = NSTemporaryDirectory() + "seeds-\(UUID().uuidString.prefix(8))"
         for s in [10, 2, 1] {
