@@ -257,6 +257,9 @@ public struct StageHistory: Codable {
     /// Early stopping's patience, and whether the stage stopped before its last epoch.
     public var earlyStopping: EarlyStopping?
     public var stoppedEarly: Bool?
+    /// Wall seconds of the stage's epochs (training and validation passes; of the kept rate
+    /// when a grid ran several), nil unless every epoch recorded its time.
+    public var seconds: Double?
 
     public init(stage: String, learningRate: Float, epochs: [EpochLoss], config: TrainingConfig) {
         self.stage = stage
@@ -266,5 +269,6 @@ public struct StageHistory: Codable {
         learningRateSchedule = config.learningRateSchedule ?? .constant
         earlyStopping = config.earlyStopping
         stoppedEarly = epochs.count < config.epochs
+        seconds = epochs.allSatisfy { $0.seconds != nil } ? epochs.reduce(0) { $0 + $1.seconds! } : nil
     }
 }

@@ -7,9 +7,18 @@ public struct EpochLoss: Codable, Equatable {
     public var validation: Double
     /// The learning rate of the epoch (nil in histories written before schedules existed).
     public var learningRate: Float?
+    /// Wall seconds of the epoch's training and validation passes, so a stage's cost survives
+    /// its resumes and its cache (nil in histories written before it was recorded). A
+    /// measurement, not a result: `sameLosses` compares histories without it.
+    public var seconds: Double?
 
-    public init(train: Double, validation: Double, learningRate: Float? = nil) {
-        self.train = train; self.validation = validation; self.learningRate = learningRate
+    public init(train: Double, validation: Double, learningRate: Float? = nil, seconds: Double? = nil) {
+        self.train = train; self.validation = validation; self.learningRate = learningRate; self.seconds = seconds
+    }
+
+    /// Whether two epochs have the same losses and learning rate (their times aside).
+    public func sameLosses(as other: EpochLoss) -> Bool {
+        train == other.train && validation == other.validation && learningRate == other.learningRate
     }
 }
 
@@ -123,7 +132,8 @@ public final class Trainer {
             let t1 = DispatchTime.now().uptimeNanoseconds
             let val = try evaluate(validation)
             lastEpochSeconds = (Double(t1 - t0) * 1e-9, Double(DispatchTime.now().uptimeNanoseconds - t1) * 1e-9)
-            let record = EpochLoss(train: group.sum(total) / Double(train.count), validation: val, learningRate: optimizer.learningRate)
+            let record = EpochLoss(train: group.sum(total) / Double(train.count), validation: val, learningRate: optimizer.learningRate,
+                                   seconds: lastEpochSeconds.train + lastEpochSeconds.validation)
             history.append(record)
             if val < bestValidation {
                 bestValidation = val

@@ -7,6 +7,7 @@ extension SeedSummary {
     /// over seeds and its change against the first configuration's `reference` model, marked
     /// "(n.s.)" when smaller than twice its spread: `--preset galam`'s goal is stated against
     /// the paper preset's multi-modal model, and the product is the images-only prediction.
+    /// Then, when the baseline's runs were timed, each configuration's training wall time.
     ///
     /// - Parameters:
     ///   - configurations: label and summary of each configuration; the first is the baseline.
@@ -39,6 +40,17 @@ extension SeedSummary {
                 return row
             }
             md += HTMLReport.markdownTable(header: header, rows: rows)
+        }
+        if let baseTime = base.trainingSeconds?.mean {
+            md += "\nTraining wall time (every stage's epochs from scratch, cached stages included; mean ± SD "
+                + "over the seeds whose training.json timed them):\n\n"
+            let rows = configurations.map { label, summary -> [String] in
+                guard let t = summary.trainingSeconds else { return [label, "0 of \(summary.runs.count)", "—", "—"] }
+                let sd = t.values.count > 1 ? String(format: " ± %.0f", t.sd) : ""
+                let change = String(format: "%+.0f %%", 100 * (t.mean - baseTime) / baseTime).replacingOccurrences(of: "-", with: "−")
+                return [label, "\(t.values.count) of \(summary.runs.count)", String(format: "%.0f", t.mean) + sd, label == baseLabel ? "—" : change]
+            }
+            md += HTMLReport.markdownTable(header: ["configuration", "seeds timed", "training s", "against \(baseLabel)"], rows: rows)
         }
         return md
     }

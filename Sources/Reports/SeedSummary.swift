@@ -47,6 +47,10 @@ public struct SeedSummary: Codable {
     public var testCount: Int
     /// Per model (`PaperModel.Name` raw value), per metric (`Metric` raw value).
     public var models: [String: [String: Statistic]]
+    /// Training wall seconds (every stage's epochs, cached stages included: the cost of the
+    /// configuration from scratch) over the runs whose `training.json` records them all; nil
+    /// when none does (runs trained before epochs were timed).
+    public var trainingSeconds: Statistic?
 
     /// The `seed-*` model folders under `directory`, in seed order; nil when there are none.
     public static func seedRuns(in directory: String) -> [String]? {
@@ -60,12 +64,24 @@ public struct SeedSummary: Codable {
     public init(runs: [String]) throws {
         guard !runs.isEmpty else { throw SurveyIOError(path: "", reason: "no model folders to summarise") }
         let evaluations = try runs.map { try Evaluation(modelDirectory: $0) }
-        try self.init(runs: runs, evaluations: evaluations)
+        try self.init(runs: runs, evaluations: evaluations, trainingSeconds: runs.map(Self.trainingSeconds(of:)))
     }
 
-    /// Summarises evaluations already computed (one per run, in order).
-    public init(runs: [String], evaluations: [Evaluation]) throws {
+    /// The sum of every stage's seconds in a model folder's `training.json`; nil when the file
+    /// is missing or a stage has no time recorded.
+    public static func trainingSeconds(of run: String) -> Double? {
+        guard let data = FileManager.default.contents(atPath: run + "/training.json"),
+              let stages = try? JSONDecoder().decode([StageHistory].self, from: data) else { return nil }
+        let seconds = stages.map(\.seconds)
+        return seconds.contains(nil) ? nil : seconds.reduce(0) { $0 + $1! }
+    }
+
+    /// Summarises evaluations already computed (one per run, in order), with each run's
+    /// training seconds where known.
+    public init(runs: [String], evaluations: [Evaluation], trainingSeconds: [Double?] = []) throws {
         self.runs = runs
+        let timed = trainingSeconds.compactMap { $0 }
+        self.trainingSeconds = timed.isEmpty ? nil : Statistic(timed)
         testCount = evaluations[0].testCount
         for (r, e) in zip(runs, evaluations) where e.testCount != testCount {
             throw SurveyIOError(path: r, reason: "\(e.testCount) test galaxies where \(runs[0]) has \(testCount): not the same split")

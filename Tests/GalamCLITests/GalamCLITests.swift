@@ -149,6 +149,13 @@ final class GalamCLITests: XCTestCase {
                     csv += "\(k),spec-\(k).fits,test,20,9.5,0.0,9.5,0.0,\(9.5 + error),\(error),\(9.5 + 2 * error),\(2 * error)\n"
                 }
                 try csv.write(toFile: "\(dir)/\(config)/seed-\(seed)/predictions.csv", atomically: true, encoding: .utf8)
+                // a's runs timed (30 + 20 + 70 s), b's from before epochs were timed.
+                let epochs = config == "a" ? [#"{"train": 1, "validation": 1, "seconds": 30}, {"train": 1, "validation": 1, "seconds": 20}"#,
+                                              #"{"train": 1, "validation": 1, "seconds": 70}"#]
+                    : [#"{"train": 1, "validation": 1}"#, #"{"train": 1, "validation": 1}"#]
+                let stages = zip(["M1", "M3"], epochs).map { #"{"stage": "\#($0)", "learningRate": 0.0001, "epochs": [\#($1)]"#
+                    + (config == "a" ? #", "seconds": \#($0 == "M1" ? 50 : 70)}"# : "}") }
+                try ("[" + stages.joined(separator: ", ") + "]").write(toFile: "\(dir)/\(config)/seed-\(seed)/training.json", atomically: true, encoding: .utf8)
             }
         }
         let r = try Fixtures.run(galam, ["evaluate", "--model", dir + "/b", "--baseline", dir + "/a", "--baseline-label", "a", "--label", "b"])
@@ -168,6 +175,8 @@ final class GalamCLITests: XCTestCase {
             XCTAssertEqual(table.split(separator: "\n").filter { $0.hasPrefix("| \(config) | 2 | ") }.count, 2, table)
         }
         XCTAssertTrue(table.contains("## b\n\nb (2 seeds) against a (2 seeds)"), table)
+        XCTAssertTrue(table.contains("| a | 2 of 2 | 120 ± 0 | — |"), table)
+        XCTAssertTrue(table.contains("| b | 0 of 2 | — | — |"), table)
         let wrong = try Fixtures.run(galam, ["evaluate", "--model", dir, "--baseline", dir + "/c"])
         XCTAssertNotEqual(wrong.status, 0)
         XCTAssertTrue(wrong.err.contains("not one of the configurations") && wrong.err.contains("a, b"), wrong.err)

@@ -75,10 +75,29 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(cov.models.count, 5)
         XCTAssertTrue(try String(contentsOfFile: model + "/metrics.md", encoding: .utf8).contains("Calibrated intervals"))
 
-        // Training again finds every stage cached and gives the same predictions.
+        // Every epoch timed; each stage's seconds their sum, and the run's the stages' sum (by a
+        // naive loop over the JSON).
+        func recordedSeconds() throws -> Double {
+            let stages = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: model + "/training.json"))) as? [[String: Any]])
+            XCTAssertEqual(stages.count, 6)
+            var total = 0.0
+            for stage in stages {
+                let epochs = try XCTUnwrap(stage["epochs"] as? [[String: Any]]).map { $0["seconds"] as? Double ?? -1 }
+                XCTAssertTrue(epochs.count == 2 && epochs.allSatisfy { $0 > 0 }, "\(epochs)")
+                XCTAssertEqual(try XCTUnwrap(stage["seconds"] as? Double), epochs.reduce(0, +), accuracy: 1e-9)
+                total += epochs.reduce(0, +)
+            }
+            return total
+        }
+        let seconds = try recordedSeconds()
+        XCTAssertEqual(try XCTUnwrap(SeedSummary.trainingSeconds(of: model)), seconds, accuracy: 1e-9)
+
+        // Training again finds every stage cached and gives the same predictions; the cached
+        // stages keep the time they took.
         let before = try Data(contentsOf: URL(fileURLWithPath: model + "/predictions.csv"))
         try train(epochs: 2, fusions: [.learned, .frozen], into: model)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: model + "/predictions.csv")), before)
+        XCTAssertEqual(try recordedSeconds(), seconds)
 
         // Prediction from images alone, for every cutout of the survey (rejections listed).
         var job = PredictJob(modelDirectory: model, imagesDirectory: Self.root + "/mock/images", catalogPath: nil,

@@ -61,7 +61,7 @@ final class SeedSummaryTests: XCTestCase {
         // [M/H] 0.20, 0.30, 0.25 (0.25 ± 0.05: −3.8 % against 0.26, within 2 × 0.05); no multi-modal.
         let galam = try SeedSummary(runs: ["g1", "g2", "g3"], evaluations: [
             evaluation([("image_only", 0.20, 0.20)]), evaluation([("image_only", 0.21, 0.30)]),
-            evaluation([("image_only", 0.22, 0.25)])])
+            evaluation([("image_only", 0.22, 0.25)])], trainingSeconds: [100, nil, 120])
         let table = SeedSummary.configurationTable([("paper", paper), ("galam", galam)])
         let lines = table.split(separator: "\n").map(String.init)
         XCTAssertFalse(table.contains("against the truth"), "no truth in the evaluations, no truth table")
@@ -71,7 +71,14 @@ final class SeedSummaryTests: XCTestCase {
         // 0.24 against 0.25: −4.0 %; 0.27 against 0.26: +3.8 %; both SDs 0, so any change counts.
         XCTAssertTrue(lines.contains("| paper | 3 | 0.2400 ± 0.0000, −4.0 % | 0.2700 ± 0.0000, +3.8 % | 0.2500 ± 0.0000 | 0.2600 ± 0.0000 |"), table)
         XCTAssertTrue(lines.contains("| galam | 3 | 0.2100 ± 0.0100, −16.0 % | 0.2500 ± 0.0500, −3.8 % (n.s.) | — | — |"), table)
+        XCTAssertFalse(table.contains("Training wall time"), "the baseline was not timed")
         XCTAssertEqual(SeedSummary.configurationTable([]), "")
+        // Timed: paper 80 s in each seed; galam 100 and 120 s (one seed untimed): 110 ± 14 s, +38 %.
+        var timedPaper = paper
+        timedPaper.trainingSeconds = .init([80, 80, 80])
+        let timed = SeedSummary.configurationTable([("paper", timedPaper), ("galam", galam)])
+        XCTAssertTrue(timed.contains("| paper | 3 of 3 | 80 ± 0 | — |"), timed)
+        XCTAssertTrue(timed.contains("| galam | 2 of 3 | 110 ± 14 | +38 % |"), timed)
     }
 
     func testSeedRunsAreFoundInSeedOrder() throws {
