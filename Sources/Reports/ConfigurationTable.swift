@@ -47,8 +47,8 @@ extension SeedSummary {
             let rows = configurations.map { label, summary -> [String] in
                 guard let t = summary.trainingSeconds else { return [label, "0 of \(summary.runs.count)", "—", "—"] }
                 let sd = t.values.count > 1 ? String(format: " ± %.0f", t.sd) : ""
-                let change = String(format: "%+.0f %%", 100 * (t.mean - baseTime) / baseTime).replacingOccurrences(of: "-", with: "−")
-                return [label, "\(t.values.count) of \(summary.runs.count)", String(format: "%.0f", t.mean) + sd, label == baseLabel ? "—" : change]
+                return [label, "\(t.values.count) of \(summary.runs.count)", String(format: "%.0f", t.mean) + sd,
+                        label == baseLabel ? "—" : percent(from: baseTime, to: t.mean, decimals: 0)]
             }
             md += HTMLReport.markdownTable(header: ["configuration", "seeds timed", "training s", "against \(baseLabel)"], rows: rows)
         }

@@ -112,10 +112,15 @@ public struct SeedSummary: Codable {
         s.values.count > 1 ? String(format: "%.4f ± %.4f", s.mean, s.sd) : String(format: "%.4f", s.mean)
     }
 
+    /// "−12.3 %": the change from `a` to `b`, with a true minus sign.
+    static func percent(from a: Double, to b: Double, decimals: Int = 1) -> String {
+        String(format: "%+.\(decimals)f %%", 100 * (b - a) / a).replacingOccurrences(of: "-", with: "−")
+    }
+
     /// "−12.3 %" against the baseline, with "(n.s.)" when within twice the spread and
     /// "(1 seed)" when either side has no spread to judge by.
     static func change(from a: Statistic, to b: Statistic) -> String {
-        let pct = String(format: "%+.1f %%", 100 * (b.mean - a.mean) / a.mean).replacingOccurrences(of: "-", with: "−")
+        let pct = percent(from: a.mean, to: b.mean)
         switch significant(a, b) {
         case .some(true): return pct
         case .some(false): return pct + " (n.s.)"
