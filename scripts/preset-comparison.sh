@@ -14,10 +14,10 @@
 #        scripts/preset-comparison.sh /tmp/cmp 150 48 2 2     # a smoke run of a few minutes
 # GALAM=path/to/galam uses that executable (default: scripts/setup.sh builds it).
 #
-# A configuration's seed folder starts with the paper preset's finished stage folders of the
-# same seed (hard links): the stage cache retrains only the stages the configuration changes
-# (M1 stays the paper's for the M3-only parts; --test-time-averaging retrains nothing and only
-# recomputes the predictions).
+# A configuration's seed folder starts with its base configuration's (the paper preset's unless
+# named) finished stage folders of the same seed (hard links): the stage cache retrains only the
+# stages the configuration changes (M1 stays the paper's for the M3-only parts;
+# --test-time-averaging retrains nothing and only recomputes the predictions).
 set -euo pipefail
 out=${1:?usage: scripts/preset-comparison.sh OUT [galaxies] [image-size] [epochs] [seeds]}
 galaxies=${2:-3000}; size=${3:-64}; epochs=${4:-40}; seeds=${5:-3}; first=${6:-1}
@@ -26,15 +26,17 @@ galam=${GALAM:-$("$root/scripts/setup.sh" release)}
 mkdir -p "$out"
 cd "$out"
 
-# Configurations: name and the train options beside --data/--out/--epochs/--seed.
+# Configurations: name, the train options beside --data/--out/--epochs/--seed, and optionally
+# the configuration whose finished stages it starts from (default: paper).
 configs=(
   "paper|--preset paper"
   "galam|--preset galam"
   "augment|--preset paper --augment dihedral"
-  "schedule|--preset paper --early-stopping 10 --lr-schedule plateau"
+  "test-time-averaging|--preset paper --test-time-averaging"
+  "augment-tta|--preset paper --augment dihedral --test-time-averaging|augment"
   "distill|--preset paper --distill 0.5"
   "aux-features|--preset paper --aux-features 10"
-  "test-time-averaging|--preset paper --test-time-averaging"
+  "schedule|--preset paper --early-stopping 10 --lr-schedule plateau"
 )
 
 if [[ ! -f data/labels.csv ]]; then
@@ -48,24 +50,29 @@ fi
 [[ -f times.tsv ]] || printf 'config\tseed\twall_s\n' > times.tsv
 for ((seed = first; seed < first + seeds; seed++)); do
   for entry in "${configs[@]}"; do
-    name=${entry%%|*}; options=${entry#*|}
+    IFS='|' read -r name options base <<< "$entry"
+    base=${base:-paper}
     run="$name/seed-$seed"
-    [[ -f "$run/model.json" ]] && continue
-    mkdir -p "$run/stages"
-    if [[ $name != paper ]]; then
-      for stage in "paper/seed-$seed"/stages/*/; do
-        [[ -f "$stage/done" && ! -e "$run/stages/$(basename "$stage")" ]] && cp -al "$stage" "$run/stages/"
-      done
+    if [[ ! -f "$run/model.json" ]]; then
+      mkdir -p "$run/stages"
+      if [[ $name != paper ]]; then
+        for stage in "$base/seed-$seed"/stages/*/; do
+          [[ -f "$stage/done" && ! -e "$run/stages/$(basename "$stage")" ]] && cp -al "$stage" "$run/stages/"
+        done
+      fi
+      echo "preset-comparison: $name, seed $seed: galam train $options" >&2
+      start=$(date +%s)
+      # shellcheck disable=SC2086  # the options are words
+      "$galam" train $options --data data --out "$run" --epochs "$epochs" --seed "$seed" --quiet
+      printf '%s\t%d\t%d\n' "$name" "$seed" $(( $(date +%s) - start )) >> times.tsv
     fi
-    echo "preset-comparison: $name, seed $seed: galam train $options" >&2
-    start=$(date +%s)
-    # shellcheck disable=SC2086  # the options are words
-    "$galam" train $options --data data --out "$run" --epochs "$epochs" --seed "$seed" --quiet
-    printf '%s\t%d\t%d\n' "$name" "$seed" $(( $(date +%s) - start )) >> times.tsv
-    mkdir -p "results/$run"
-    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "split") c = i } NR == 1 || $c == "test"' "$run/predictions.csv" \
-      > "results/$run/predictions.csv"
-    cp "$run/training.json" "results/$run/"
+    # Also for a run trained before a restart of this script: its results are kept all the same.
+    if [[ ! -f "results/$run/training.json" ]]; then
+      mkdir -p "results/$run"
+      awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "split") c = i } NR == 1 || $c == "test"' "$run/predictions.csv" \
+        > "results/$run/predictions.csv"
+      cp "$run/training.json" "results/$run/"
+    fi
   done
 done
 
@@ -73,7 +80,7 @@ done
   echo "# Preset comparison: $galaxies simulated galaxies, $size px, $epochs epochs, seeds in results/"
   echo
   echo '| configuration | galam train options (beside --data, --out, --epochs, --seed) |'; echo '|---|---|'
-  for entry in "${configs[@]}"; do echo "| ${entry%%|*} | \`${entry#*|}\` |"; done
+  for entry in "${configs[@]}"; do IFS='|' read -r name options _ <<< "$entry"; echo "| $name | \`$options\` |"; done
   echo
   "$galam" evaluate --model results --baseline results/paper > /dev/null
   sed 1,2d results/configurations.md
