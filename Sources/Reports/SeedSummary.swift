@@ -108,13 +108,18 @@ public struct SeedSummary: Codable {
         return abs(b.mean - a.mean) > 2 * (a.sd * a.sd + b.sd * b.sd).squareRoot()
     }
 
+    /// "1 seed", "3 seeds".
+    static func seeds(_ n: Int) -> String { n == 1 ? "1 seed" : "\(n) seeds" }
+
     static func format(_ s: Statistic) -> String {
         s.values.count > 1 ? String(format: "%.4f ± %.4f", s.mean, s.sd) : String(format: "%.4f", s.mean)
     }
 
-    /// "−12.3 %": the change from `a` to `b`, with a true minus sign.
+    /// "−12.3 %": the change from `a` to `b`, with a true minus sign; "0.0 %" for a change that
+    /// rounds to zero (not "−0.0 %" or "+0.0 %").
     static func percent(from a: Double, to b: Double, decimals: Int = 1) -> String {
-        String(format: "%+.\(decimals)f %%", 100 * (b - a) / a).replacingOccurrences(of: "-", with: "−")
+        let text = String(format: "%+.\(decimals)f %%", 100 * (b - a) / a).replacingOccurrences(of: "-", with: "−")
+        return text.dropFirst().allSatisfy { "0. %".contains($0) } ? String(text.dropFirst()) : text
     }
 
     /// "−12.3 %" against the baseline, with "(n.s.)" when within twice the spread and
@@ -134,7 +139,7 @@ public struct SeedSummary: Codable {
         let rows = modelOrder.map { name in
             [Evaluation.displayName(name)] + metrics.map { m in models[name]?[m.rawValue].map(Self.format) ?? "—" }
         }
-        return "Test split (\(testCount) galaxies), mean ± SD over \(runs.count) seed(s), dex:\n\n"
+        return "Test split (\(testCount) galaxies), mean ± SD over \(Self.seeds(runs.count)), dex:\n\n"
             + HTMLReport.markdownTable(header: ["model"] + metrics.map(\.rawValue), rows: rows)
     }
 
@@ -144,7 +149,7 @@ public struct SeedSummary: Codable {
     public func comparison(against baseline: SeedSummary, baselineLabel: String, label: String,
                            reference: String = PaperModel.Name.multimodalLearned.rawValue) -> String {
         let metrics = Metric.allCases.filter { m in models.values.contains { $0[m.rawValue] != nil } }
-        var md = "\(label) (\(runs.count) seeds) against \(baselineLabel) (\(baseline.runs.count) seeds), the same model:\n\n"
+        var md = "\(label) (\(Self.seeds(runs.count))) against \(baselineLabel) (\(Self.seeds(baseline.runs.count))), the same model:\n\n"
         var rows: [[String]] = []
         for name in modelOrder {
             guard let mine = models[name], let theirs = baseline.models[name] else { continue }
@@ -172,7 +177,7 @@ public struct SeedSummary: Codable {
     /// Writes `seeds.json` and `seeds.md` into `directory` (with the comparison when given).
     public func write(to directory: String, comparison: String? = nil) throws {
         try Provenance.writeJSON(self, to: directory + "/seeds.json")
-        var md = "# GalAM: \(runs.count) seeds\n\n" + markdown()
+        var md = "# GalAM: \(Self.seeds(runs.count))\n\n" + markdown()
         if let comparison { md += "\n" + comparison }
         try AtomicFile.write(md, to: directory + "/seeds.md")
     }

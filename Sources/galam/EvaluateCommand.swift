@@ -103,10 +103,11 @@ struct EvaluateCommand: ParsableCommand {
             table.append((name(folder), summary))
             sections += "\n## \(name(folder))\n\n" + comparison
         }
+        let overview = SeedSummary.configurationTable(table)
         let md = "# GalAM: \(folders.count) configurations against \(name(baseFolder))\n\n"
-            + SeedSummary.configurationTable(table) + "\n## \(name(baseFolder))\n\n" + base.markdown() + sections
+            + overview + "\n## \(name(baseFolder))\n\n" + base.markdown() + sections
         try AtomicFile.write(md, to: model + "/configurations.md")
-        print(SeedSummary.configurationTable(table))
+        print(overview)
         print("summary: \(model)/configurations.md")
     }
 

@@ -39,6 +39,13 @@ final class SeedSummaryTests: XCTestCase {
         let single = try SeedSummary(runs: ["s"], evaluations: [evaluation("image_only", ageSD: 0.1, mhSD: 0.1)])
         XCTAssertNil(SeedSummary.significant(single.models["image_only"]!["age SD"]!, age))
         XCTAssertEqual(single.models["image_only"]!["age SD"]!.sd, 0)
+        XCTAssertTrue(single.markdown().contains("mean ± SD over 1 seed, dex"), single.markdown())
+        // Changes that round to zero carry no sign.
+        XCTAssertEqual(SeedSummary.percent(from: 0.2, to: 0.19999), "0.0 %")
+        XCTAssertEqual(SeedSummary.percent(from: 0.2, to: 0.20001, decimals: 0), "0 %")
+        XCTAssertEqual(SeedSummary.percent(from: 0.2, to: 0.1998), "−0.1 %")
+        XCTAssertTrue(single.comparison(against: paper, baselineLabel: "paper", label: "one", reference: "image_only")
+                        .hasPrefix("one (1 seed) against paper (3 seeds)"))
 
         XCTAssertThrowsError(try SeedSummary(runs: ["a", "b"], evaluations: [
             evaluation("image_only", ageSD: 0.2, mhSD: 0.2), evaluation("image_only", ageSD: 0.2, mhSD: 0.2, testCount: 39)]),
