@@ -118,8 +118,10 @@ public struct SeedSummary: Codable {
     /// "−12.3 %": the change from `a` to `b`, with a true minus sign; "0.0 %" for a change that
     /// rounds to zero (not "−0.0 %" or "+0.0 %").
     static func percent(from a: Double, to b: Double, decimals: Int = 1) -> String {
-        let text = String(format: "%+.\(decimals)f %%", 100 * (b - a) / a).replacingOccurrences(of: "-", with: "−")
-        return text.dropFirst().allSatisfy { "0. %".contains($0) } ? String(text.dropFirst()) : text
+        let change = 100 * (b - a) / a
+        // Decided on the number, not the printed text: under half of the last digit is zero.
+        if abs(change) * pow(10, Double(decimals)) < 0.5 { return String(format: "%.\(decimals)f %%", 0.0) }
+        return String(format: "%+.\(decimals)f %%", change).replacingOccurrences(of: "-", with: "−")
     }
 
     /// "−12.3 %" against the baseline, with "(n.s.)" when within twice the spread and
